@@ -1,0 +1,27 @@
+"""textcluster: group documents by topic with learned embeddings, and images/tables with deep clustering."""
+import logging
+
+from .cluster import HDBSCANClusterer, KMeansClusterer, make_clusterer
+from .corpus import Corpus, Document, read_corpus
+from .embed import DocumentEmbedder, TfidfLsaEmbedder, Word2VecEmbedder, make_embedder
+from .errors import InputError, TextclusterWarning
+from .metrics import cluster_accuracy, external_scores, silhouette
+from .pipeline import TextClusterer, TopicGroup, group_topics
+from .tokenize import SpacyTokenizer
+from .topics import Topic, ctfidf_words, extract_topics, representative_documents
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Corpus", "Document", "read_corpus",
+    "SpacyTokenizer",
+    "Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "make_embedder",
+    "KMeansClusterer", "HDBSCANClusterer", "make_clusterer",
+    "Topic", "ctfidf_words", "representative_documents", "extract_topics",
+    "cluster_accuracy", "external_scores", "silhouette",
+    "TextClusterer", "TopicGroup", "group_topics",
+    "InputError", "TextclusterWarning",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

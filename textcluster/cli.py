@@ -1,0 +1,188 @@
+"""The ``textcluster`` command line: each command parses options, calls the library, prints a summary.
+
+Exit codes: 0 done, 2 bad input or arguments (one line on stderr), 1 anything else, 130 interrupted.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+
+from .cluster import ALGORITHMS
+from .embed import EMBEDDINGS, POOLING_METHODS
+from .errors import InputError
+from .reduce import REDUCERS
+
+app = typer.Typer(help="Group documents by topic with learned embeddings.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+logger = logging.getLogger("textcluster")
+
+
+def _choice(default: str, names, help: str):
+    """An option restricted to ``names`` (a sequence, or a callable returning one, read at parse time)."""
+    def check(value: str) -> str:
+        allowed = list(names() if callable(names) else names)
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+    shown = "|".join(names() if callable(names) else names)
+    return typer.Option(default, help=f"{help} [{shown}]", callback=check)
+
+
+@app.callback()
+def _root() -> None:
+    """textcluster: cluster a document collection and describe its topics."""
+
+
+@app.command("cluster")
+def cluster_cmd(
+    input: Path = typer.Argument(..., help="Corpus: .txt (one document per line), .jsonl/.jsonl.gz, .csv, "
+                                           "or a directory of .txt files (label = sub-folder)."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
+    embedding: str = _choice("word2vec", EMBEDDINGS, "Document vectors: word2vec (trained on the corpus) "
+                                                   "or tfidf-lsa (TF-IDF + truncated SVD)."),
+    pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
+    reduce: str = _choice("none", list(REDUCERS), "Reduce document vectors before clustering."),
+    algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
+                                                 "marks noise as -1)."),
+    k: int = typer.Option(10, "--k", min=1, help="Number of clusters (kmeans)."),
+    seed: int = typer.Option(0, help="Random seed for every stage."),
+    lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
+    spacy_model: str = typer.Option("blank", help="'blank' (blank pipeline + lookup lemmatizer) or an "
+                                                  "installed spaCy model name, e.g. en_core_web_sm."),
+    text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
+    label_field: Optional[str] = typer.Option(None, help="JSONL field / CSV column with gold labels "
+                                                          "(default: 'label' when present)."),
+    id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids "
+                                            "(default: record number when absent)."),
+    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail (strict) or replace bad bytes."),
+    vector_size: int = typer.Option(100, min=2, help="Word vector dimension."),
+    window: int = typer.Option(5, min=1, help="Word2Vec context window."),
+    epochs: Optional[int] = typer.Option(None, min=1, help="Word2Vec epochs (default: scaled to corpus size)."),
+    min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
+    workers: int = typer.Option(1, min=1, help="Word2Vec threads (1 = fully reproducible)."),
+    n_process: int = typer.Option(1, help="Tokenizer processes (-1 = all cores)."),
+    min_cluster_size: Optional[int] = typer.Option(None, min=2, help="HDBSCAN smallest cluster "
+                                                                      "(default: 0.5 % of documents, >= 5)."),
+    assign_noise: bool = typer.Option(False, help="HDBSCAN: assign noise documents to the nearest cluster."),
+    keep_stopwords: bool = typer.Option(False, help="Keep stop words."),
+    no_lemma: bool = typer.Option(False, help="Do not lemmatize."),
+    top_words: int = typer.Option(10, min=1, help="Topic words per cluster."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
+) -> None:
+    """Cluster a document collection; write assignments.csv, topics.json and metrics.json to --out."""
+    from . import TextClusterer, read_corpus
+    from .atomic import atomic_dir
+    from .progress import RichProgress
+    from .report import children_peak_rss_mb, clustering_metrics, peak_rss_mb, write_results
+
+    t0 = time.perf_counter()
+    corpus = read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
+                         encoding_errors=encoding_errors)
+    t_read = time.perf_counter()
+    docs = list(corpus)
+    ids = [d.id for d in docs]
+    labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
+    if corpus.n_replaced:
+        warnings.warn(f"{corpus.n_replaced} records had invalid UTF-8 replaced by U+FFFD")
+    embedding_params: dict = {}
+    if embedding == "word2vec":
+        embedding_params = {"vector_size": vector_size, "window": window, "workers": workers,
+                            "epochs": epochs or "auto", "min_count": min_count or "auto"}
+    cluster_params = {}
+    if algorithm == "hdbscan":
+        cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
+    model = TextClusterer(k=k, embedding=embedding, pooling=pooling, reduce=reduce, algorithm=algorithm,
+                          lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
+                          random_state=seed, embedding_params=embedding_params, cluster_params=cluster_params,
+                          tokenizer_params={"remove_stop": not keep_stopwords, "lemmatize": not no_lemma})
+    with atomic_dir(out) as tmp:
+        model.fit(docs, progress=RichProgress(enabled=None if not quiet else False))
+        metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
+        metrics["n_empty_docs"] = model.n_empty_docs_
+        metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
+        metrics["config"] = {"input": str(input), **{k_: v for k_, v in model.get_params().items()
+                                                      if not k_.endswith("_params")}}
+        t_write = time.perf_counter()
+        write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
+                      metrics=metrics)
+        metrics["seconds"]["write"] = round(time.perf_counter() - t_write, 3)
+        metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+        metrics["peak_rss_mb"] = peak_rss_mb()
+        metrics["peak_rss_mb_workers"] = children_peak_rss_mb()
+        write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
+                      metrics=metrics)
+    if quiet:
+        typer.echo(str(out))
+        return
+    _print_summary(model, metrics, out)
+
+
+def _print_summary(model, metrics: dict, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{metrics['n_clusters']} clusters, {metrics['n_docs']} documents", title_justify="left")
+    table.add_column("cluster", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column("top words")
+    for t in model.topics_[:30]:
+        table.add_row(str(t.cluster), str(t.size), ", ".join(w for w, _ in t.words[:8]))
+    if len(model.topics_) > 30:
+        table.add_row("...", "", f"{len(model.topics_) - 30} more in topics.json")
+    console.print(table)
+    parts = [f"{key}={metrics[key]:.3f}" for key in ("nmi", "ari", "ami", "acc") if key in metrics]
+    if metrics.get("silhouette") is not None:
+        parts.append(f"silhouette={metrics['silhouette']:.3f}")
+    if metrics["noise_fraction"]:
+        parts.append(f"noise={metrics['noise_fraction']:.1%}")
+    parts.append(f"empty docs={metrics['n_empty_docs']}")
+    parts.append(f"time={metrics['seconds']['total']:.1f}s")
+    parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
+    console.print("  ".join(parts))
+    console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json)")
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"textcluster: error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the app and turns every failure into one line + exit code."""
+    command = typer.main.get_command(app)
+    debug = bool(os.environ.get("TEXTCLUSTER_DEBUG"))
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"textcluster: warning: {msg}\n"
+    try:
+        code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
+    except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted", 130)
+    except (typer.TyperException, click.exceptions.ClickException) as exc:
+        # Usage errors (unknown option, bad value): typer vendors its own click, so match both.
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `textcluster`: show the help, not an error
+            print(exc.format_message(), file=sys.stderr)
+            sys.exit(2)
+        _fail(exc.format_message().replace("\n", " "), getattr(exc, "exit_code", 2) or 2)
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except MemoryError:
+        _fail("out of memory (try a smaller corpus or fewer dimensions)", 1)
+    except OSError as exc:
+        if debug:
+            raise
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2 if exc.errno in (28, 13, 30) else 1)
+    except Exception as exc:  # noqa: BLE001 -- the one place that turns unknown failures into exit 1
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set TEXTCLUSTER_DEBUG=1 for the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,153 @@
+"""Clusterers behind one factory: KMeans (scikit-learn) and HDBSCAN (the ``hdbscan`` package).
+
+Every clusterer is a scikit-learn estimator: ``fit(X)`` sets ``labels_`` (shape (n,), -1 = noise)
+and ``predict(X_new)`` assigns new points.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from .errors import InputError
+
+__all__ = ["KMeansClusterer", "HDBSCANClusterer", "make_clusterer", "ALGORITHMS", "assign_to_nearest",
+           "nearest_centroid"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_X(X) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise InputError(f"expected a non-empty 2-D array of vectors, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError("vectors contain NaN or infinite values")
+    return X
+
+
+def _centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.unique(labels[labels >= 0])
+    return ids, np.stack([X[labels == c].mean(axis=0) for c in ids]) if len(ids) else np.zeros((0, X.shape[1]))
+
+
+def nearest_centroid(X: np.ndarray, C: np.ndarray, *, chunk: int = 4096) -> np.ndarray:
+    """Index of the nearest row of ``C`` (k, d) for each row of ``X`` (n, d), in chunks to bound memory."""
+    out = np.empty(len(X), dtype=np.int64)
+    for s in range(0, len(X), chunk):
+        out[s:s + chunk] = ((X[s:s + chunk, None, :] - C[None, :, :]) ** 2).sum(-1).argmin(1)
+    return out
+
+
+def assign_to_nearest(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Give each noise point (label -1) the label of the nearest cluster centroid (Euclidean)."""
+    labels = labels.copy()
+    noise = labels < 0
+    ids, C = _centroids(X, labels)
+    if noise.any() and len(ids):
+        labels[noise] = ids[nearest_centroid(X[noise], C)]
+    return labels
+
+
+class KMeansClusterer(ClusterMixin, BaseEstimator):
+    """KMeans with ``k`` clusters (scikit-learn, k-means++ init, ``n_init`` restarts)."""
+
+    def __init__(self, k: int = 10, *, n_init: int = 10, max_iter: int = 300, random_state: int | None = 0):
+        self.k = k
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X, y=None) -> "KMeansClusterer":
+        from sklearn.cluster import KMeans
+
+        X = _check_X(X)
+        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
+            raise InputError(f"k must be a positive integer, got {self.k!r}")
+        if X.shape[0] < self.k:
+            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        with warnings.catch_warnings():
+            # Duplicate points (e.g. many empty documents) can leave fewer distinct clusters than k.
+            warnings.filterwarnings("ignore", message=".*distinct clusters.*")
+            self.model_ = KMeans(self.k, n_init=self.n_init, max_iter=self.max_iter,
+                                 random_state=self.random_state).fit(X)
+        self.labels_ = self.model_.labels_.astype(np.int64)
+        self.cluster_centers_ = self.model_.cluster_centers_.astype(np.float32)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.model_.predict(_check_X(X)).astype(np.int64)
+
+
+class HDBSCANClusterer(ClusterMixin, BaseEstimator):
+    """HDBSCAN density clustering (the ``hdbscan`` package); finds the number of clusters itself.
+
+    Parameters
+    ----------
+    min_cluster_size : int or "auto"
+        Smallest cluster; "auto" = max(5, round(0.005 * n)), so it scales with the collection.
+    min_samples : int or None
+        Density smoothing (None = min_cluster_size, hdbscan's default).
+    assign_noise : bool
+        Reassign noise points (-1) to the nearest cluster centroid after fitting.
+    """
+
+    def __init__(self, *, min_cluster_size: int | str = "auto", min_samples: int | None = None,
+                 cluster_selection_method: str = "eom", assign_noise: bool = False,
+                 random_state: int | None = 0):
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.cluster_selection_method = cluster_selection_method
+        self.assign_noise = assign_noise
+        self.random_state = random_state  # HDBSCAN is deterministic; kept for a uniform interface
+
+    def fit(self, X, y=None) -> "HDBSCANClusterer":
+        import hdbscan
+
+        X = _check_X(X)
+        n = X.shape[0]
+        mcs = max(5, round(0.005 * n)) if self.min_cluster_size == "auto" else int(self.min_cluster_size)
+        mcs = max(2, min(mcs, n))
+        if n < 3:
+            raise InputError(f"HDBSCAN needs at least 3 documents, got {n}")
+        min_samples = None if self.min_samples is None else min(int(self.min_samples), n - 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=(FutureWarning, DeprecationWarning))
+            self.model_ = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=min_samples,
+                                          cluster_selection_method=self.cluster_selection_method,
+                                          prediction_data=True).fit(X.astype(np.float64))
+        raw = self.model_.labels_.astype(np.int64)
+        self.min_cluster_size_ = mcs
+        self.noise_fraction_ = float((raw < 0).mean())
+        self.labels_ = assign_to_nearest(X, raw) if self.assign_noise else raw
+        ids, C = _centroids(X, self.labels_)
+        self.cluster_ids_, self.cluster_centers_ = ids, C.astype(np.float32)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Labels of new points via ``hdbscan.approximate_predict`` (-1 = noise unless ``assign_noise``)."""
+        import hdbscan
+
+        X = _check_X(X)
+        labels, _ = hdbscan.approximate_predict(self.model_, X.astype(np.float64))
+        labels = labels.astype(np.int64)
+        if self.assign_noise and (labels < 0).any() and len(self.cluster_ids_):
+            noise = labels < 0
+            labels[noise] = self.cluster_ids_[nearest_centroid(X[noise], self.cluster_centers_)]
+        return labels
+
+
+#: algorithm name -> clusterer class; other clusterers register here.
+ALGORITHMS: dict[str, type] = {"kmeans": KMeansClusterer, "hdbscan": HDBSCANClusterer}
+
+
+def make_clusterer(name: str, *, k: int = 10, random_state: int | None = 0, **params):
+    """Build a clusterer by name; ``k`` goes to algorithms that take a cluster count."""
+    if name not in ALGORITHMS:
+        raise InputError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}")
+    cls = ALGORITHMS[name]
+    if "k" in cls().get_params():
+        params["k"] = k
+    return cls(random_state=random_state, **params)

@@ -1,0 +1,210 @@
+"""Read document collections as restartable streams of :class:`Document`.
+
+Supported inputs: ``.txt`` (one document per line), ``.jsonl`` / ``.jsonl.gz``, ``.csv`` (any of them
+optionally gzip-compressed) and a directory of ``.txt`` files (label = first sub-folder name).
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import InputError
+
+__all__ = ["Document", "Corpus", "read_corpus"]
+
+_SNIFF_BYTES = 8192
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document: its id, its text and, when the corpus has one, its label."""
+
+    id: str
+    text: str
+    label: str | None = None
+
+
+def _format_of(path: Path) -> str:
+    if path.is_dir():
+        return "dir"
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv"),
+                     (".tsv", "tsv"), (".txt", "txt")):
+        if name.endswith(ext):
+            return fmt
+    return "txt"
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    raw = open(path, "rb")
+    if path.name.lower().endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def _check_not_binary(path: Path) -> None:
+    """Refuse files whose first bytes contain NUL bytes (images, archives, executables)."""
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if b"\x00" in head:
+        raise InputError(f"{path} looks like a binary file (it contains NUL bytes), not text")
+
+
+class Corpus:
+    """A restartable iterable of :class:`Document` read lazily from ``path``.
+
+    Each ``iter(corpus)`` reopens the source, so the corpus can be passed over several times without
+    being held in memory.
+
+    Parameters
+    ----------
+    path : str or Path
+        File or directory (see module docstring for formats).
+    text_field, label_field, id_field : str
+        Field (JSONL) or column (CSV) names. ``label_field="auto"`` uses ``"label"`` when present;
+        an explicitly named label field must exist. Missing ids become the 1-based record number.
+    encoding_errors : {"strict", "replace"}
+        Invalid UTF-8 fails with a message naming the line (``"strict"``), or is replaced by U+FFFD and
+        counted in :attr:`n_replaced` (``"replace"``).
+    """
+
+    def __init__(self, path: str | os.PathLike, *, text_field: str = "text", label_field: str | None = AUTO,
+                 id_field: str = "id", encoding_errors: str = "strict"):
+        self.path = Path(path)
+        self.text_field = text_field
+        self.label_field = label_field
+        self.id_field = id_field
+        if encoding_errors not in ("strict", "replace"):
+            raise InputError(f"encoding_errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        self.encoding_errors = encoding_errors
+        if not self.path.exists():
+            raise InputError(f"input not found: {self.path}")
+        self.format = _format_of(self.path)
+        self.n_replaced = 0
+
+    def __repr__(self) -> str:
+        return f"Corpus({str(self.path)!r}, format={self.format!r})"
+
+    def __iter__(self) -> Iterator[Document]:
+        self.n_replaced = 0
+        reader = {"dir": self._iter_dir, "jsonl": self._iter_jsonl, "csv": self._iter_csv,
+                  "tsv": self._iter_csv, "txt": self._iter_txt}[self.format]
+        n = 0
+        for doc in reader():
+            n += 1
+            yield doc
+        if n == 0:
+            raise InputError(f"{self.path} contains no documents")
+
+    # -- decoding -------------------------------------------------------------------------------
+    def _decode(self, raw: bytes, where: str) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.encoding_errors == "strict":
+                raise InputError(f"{where}: invalid UTF-8 at byte {exc.start} "
+                                 "(re-encode the file as UTF-8, or pass --encoding-errors replace)") from None
+            self.n_replaced += 1
+            return raw.decode("utf-8", errors="replace")
+
+    def _lines(self, path: Path) -> Iterator[tuple[int, str]]:
+        """Yield (1-based line number, decoded line without its line end)."""
+        _check_not_binary(path)
+        try:
+            with _open_binary(path) as fh:
+                for i, raw in enumerate(fh, 1):
+                    if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                        raw = raw[3:]
+                    yield i, self._decode(raw, f"{path}, line {i}").rstrip("\r\n")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path} is truncated or not valid gzip: {exc}") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc}") from None
+
+    # -- formats --------------------------------------------------------------------------------
+    def _iter_txt(self) -> Iterator[Document]:
+        for i, line in self._lines(self.path):
+            yield Document(str(i), line)
+
+    def _iter_jsonl(self) -> Iterator[Document]:
+        explicit_label = self.label_field not in (None, AUTO)
+        label_key = "label" if self.label_field == AUTO else self.label_field
+        n = 0
+        for i, line in self._lines(self.path):
+            if not line.strip():
+                continue
+            where = f"{self.path}, line {i}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise InputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
+            n += 1
+            yield self._record(rec, n, where, label_key, explicit_label)
+
+    def _iter_csv(self) -> Iterator[Document]:
+        explicit_label = self.label_field not in (None, AUTO)
+        label_key = "label" if self.label_field == AUTO else self.label_field
+        delimiter = "\t" if self.format == "tsv" else ","
+        lines = (line for _, line in self._lines(self.path))
+        try:
+            reader = csv.DictReader(lines, delimiter=delimiter)
+            if reader.fieldnames is None:
+                return
+            if self.text_field not in reader.fieldnames:
+                raise InputError(f"{self.path}: no column {self.text_field!r} (columns: "
+                                 f"{', '.join(reader.fieldnames)}); choose one with --text-field")
+            if explicit_label and label_key not in reader.fieldnames:
+                raise InputError(f"{self.path}: no column {label_key!r} for --label-field")
+            for n, rec in enumerate(reader, 1):
+                yield self._record(rec, n, f"{self.path}, record {n}", label_key, explicit_label)
+        except csv.Error as exc:
+            raise InputError(f"{self.path}: malformed CSV ({exc})") from None
+
+    def _record(self, rec: dict, n: int, where: str, label_key: str | None, explicit_label: bool) -> Document:
+        text = rec.get(self.text_field)
+        if text is None:
+            raise InputError(f"{where}: no field {self.text_field!r} (choose one with --text-field)")
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        label = None
+        if label_key is not None:
+            value = rec.get(label_key)
+            if value is None and explicit_label:
+                raise InputError(f"{where}: no field {label_key!r} for --label-field")
+            label = None if value is None else str(value)
+        doc_id = rec.get(self.id_field)
+        return Document(str(n) if doc_id in (None, "") else str(doc_id), text, label)
+
+    def _iter_dir(self) -> Iterator[Document]:
+        files = sorted(p for p in self.path.rglob("*.txt") if p.is_file())
+        for path in files:
+            rel = path.relative_to(self.path)
+            _check_not_binary(path)
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc}") from None
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            label = rel.parts[0] if len(rel.parts) > 1 else None
+            yield Document(rel.as_posix(), self._decode(raw, str(path)), label)
+
+
+def read_corpus(path: str | os.PathLike, **options) -> Corpus:
+    """Open a corpus as a restartable stream of :class:`Document` (see :class:`Corpus`)."""
+    return Corpus(path, **options)

@@ -1,0 +1,164 @@
+"""Pool word vectors into document vectors: ``mean``, ``tfidf`` (idf-weighted mean) or ``sif``."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+
+from ..errors import InputError
+
+__all__ = ["POOLING_METHODS", "pool_vectors", "DocumentEmbedder"]
+
+logger = logging.getLogger(__name__)
+
+POOLING_METHODS = ("mean", "tfidf", "sif")
+
+
+def _word_ids(token_docs: Sequence[Sequence[str]], key_to_index: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Flatten known tokens into (doc index, word index) arrays, both shape (n_known_tokens,)."""
+    doc_idx, word_idx = [], []
+    get = key_to_index.get
+    for i, doc in enumerate(token_docs):
+        ids = [j for j in map(get, doc) if j is not None]
+        word_idx.extend(ids)
+        doc_idx.extend([i] * len(ids))
+    return np.asarray(doc_idx, dtype=np.int64), np.asarray(word_idx, dtype=np.int64)
+
+
+def pool_vectors(token_docs: Sequence[Sequence[str]], vectors: np.ndarray, key_to_index: dict,
+                 word_weights: np.ndarray | None = None, *, normalize: bool = True) -> np.ndarray:
+    """Weighted mean of each document's known word vectors.
+
+    Parameters
+    ----------
+    token_docs : sequence of n token lists
+    vectors : array (V, d)
+        Word vectors, row ``key_to_index[w]`` for word ``w``.
+    word_weights : array (V,), optional
+        Per-word weight (uniform when None). Each occurrence of a word counts once.
+    normalize : bool
+        L2-normalise each document vector.
+
+    Returns
+    -------
+    X : float32 array (n, d); rows of documents with no known word are zero.
+    """
+    n = len(token_docs)
+    doc_idx, word_idx = _word_ids(token_docs, key_to_index)
+    w = np.ones(len(word_idx), dtype=np.float64) if word_weights is None else word_weights[word_idx]
+    # Segment sum as a sparse (n, V) count-weight matrix times the vectors: one BLAS-backed product.
+    M = csr_matrix((w, (doc_idx, word_idx)), shape=(n, vectors.shape[0]))
+    X = np.asarray(M @ vectors.astype(np.float64, copy=False))
+    totals = np.asarray(M.sum(axis=1)).ravel()
+    nz = totals > 0
+    X[nz] /= totals[nz, None]
+    if normalize:
+        norms = np.linalg.norm(X, axis=1)
+        ok = norms > 0
+        X[ok] /= norms[ok, None]
+    return X.astype(np.float32)
+
+
+class DocumentEmbedder(TransformerMixin, BaseEstimator):
+    """Word embedder + pooling: token lists -> document vectors.
+
+    Parameters
+    ----------
+    word_embedder : estimator
+        Has ``fit(token_docs)`` setting ``wv_`` (gensim ``KeyedVectors``), e.g. :class:`Word2VecEmbedder`.
+    pooling : {"mean", "tfidf", "sif"}
+        ``mean``: plain average; ``tfidf``: occurrences weighted by idf (smoothed, from the fitted corpus);
+        ``sif``: smooth inverse frequency ``a / (a + p(w))`` then removal of the first principal component
+        of the fitted document vectors (Arora et al. 2017).
+    sif_a : float
+        SIF smoothing constant.
+    normalize : bool
+        L2-normalise document vectors (cosine geometry for KMeans).
+
+    Attributes
+    ----------
+    word_embedder_ : fitted clone of ``word_embedder``
+    word_weights_ : array (V,) or None
+    pc_ : array (d,) or None -- the removed component (sif)
+    n_empty_ : int -- documents of the last fit/transform with no known word (their vector is zero)
+    """
+
+    def __init__(self, word_embedder=None, *, pooling: str = "mean", sif_a: float = 1e-3, normalize: bool = True):
+        self.word_embedder = word_embedder
+        self.pooling = pooling
+        self.sif_a = sif_a
+        self.normalize = normalize
+
+    @property
+    def wv_(self):
+        """The fitted word vectors (gensim ``KeyedVectors``)."""
+        return self.word_embedder_.wv_
+
+    def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "DocumentEmbedder":
+        self.fit_transform(token_docs)
+        return self
+
+    def fit_transform(self, token_docs: Sequence[Sequence[str]], y=None) -> np.ndarray:
+        """Train the word vectors on ``token_docs`` and return their document vectors, (n, d) float32."""
+        if self.pooling not in POOLING_METHODS:
+            raise InputError(f"unknown pooling {self.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
+        if self.word_embedder is None:
+            from .word2vec import Word2VecEmbedder
+            self.word_embedder_ = Word2VecEmbedder()
+        else:
+            self.word_embedder_ = clone(self.word_embedder)
+        self.word_embedder_.fit(token_docs)
+        kv = self.wv_
+        self.word_weights_ = self._weights(token_docs, kv.key_to_index, len(kv))
+        self.pc_ = None
+        X = self._pool(token_docs)
+        if self.pooling == "sif":
+            from sklearn.decomposition import TruncatedSVD
+            ok = np.abs(X).sum(axis=1) > 0
+            if ok.sum() >= 2:
+                svd = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[ok])
+                self.pc_ = svd.components_[0].astype(np.float32)
+                X = self._remove_pc(X)
+        return X
+
+    def _weights(self, token_docs, key_to_index: dict, V: int) -> np.ndarray | None:
+        if self.pooling == "mean":
+            return None
+        if self.pooling == "tfidf":
+            df = Counter(w for doc in token_docs for w in set(doc))
+            n = len(token_docs)
+            idf = np.ones(V)
+            for w, j in key_to_index.items():
+                idf[j] = np.log((1 + n) / (1 + df.get(w, 0))) + 1.0
+            return idf
+        counts = Counter(w for doc in token_docs for w in doc)
+        total = sum(counts.values())
+        p = np.zeros(V)
+        for w, j in key_to_index.items():
+            p[j] = counts.get(w, 0) / total
+        return self.sif_a / (self.sif_a + p)
+
+    def _pool(self, token_docs) -> np.ndarray:
+        kv = self.wv_
+        X = pool_vectors(token_docs, kv.vectors, kv.key_to_index, self.word_weights_,
+                         normalize=self.normalize and self.pooling != "sif")
+        self.n_empty_ = int((np.abs(X).sum(axis=1) == 0).sum())
+        return X
+
+    def _remove_pc(self, X: np.ndarray) -> np.ndarray:
+        if self.pc_ is not None:
+            X = X - np.outer(X @ self.pc_, self.pc_)
+        if self.normalize:
+            norms = np.linalg.norm(X, axis=1)
+            ok = norms > 0
+            X[ok] /= norms[ok, None]
+        return X.astype(np.float32)
+
+    def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
+        """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
+        X = self._pool(token_docs)
+        return self._remove_pc(X) if self.pooling == "sif" else X

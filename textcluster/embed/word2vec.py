@@ -1,0 +1,97 @@
+"""Word2Vec word vectors trained on the corpus with gensim."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from typing import Sequence
+
+from sklearn.base import BaseEstimator
+
+from ..errors import InputError
+
+__all__ = ["Word2VecEmbedder", "auto_min_count", "auto_epochs", "stable_hash"]
+
+logger = logging.getLogger(__name__)
+
+
+def stable_hash(text: str) -> int:
+    """Process-independent string hash (Python's ``hash`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
+
+
+def auto_min_count(n_tokens: int) -> int:
+    """Minimum word frequency for a corpus of ``n_tokens`` tokens: 2 for small corpora, up to 5."""
+    return 2 if n_tokens < 200_000 else 3 if n_tokens < 1_000_000 else 5
+
+
+def auto_epochs(n_tokens: int, *, budget: float = 7.5e6, lo: int = 5, hi: int = 50) -> int:
+    """Epochs so that small corpora still see about ``budget`` token updates (clipped to [lo, hi])."""
+    return int(min(hi, max(lo, math.ceil(budget / max(n_tokens, 1)))))
+
+
+class Word2VecEmbedder(BaseEstimator):
+    """Train gensim Word2Vec on token lists; the vectors end in ``wv_`` (gensim ``KeyedVectors``).
+
+    Parameters
+    ----------
+    vector_size, window, negative, sample : see :class:`gensim.models.Word2Vec`.
+    sg : int
+        1 = skip-gram (default), 0 = CBOW.
+    min_count, epochs : int or "auto"
+        "auto" scales with corpus size (:func:`auto_min_count`, :func:`auto_epochs`).
+    workers : int
+        Training threads. ``workers=1`` (default) makes training fully deterministic for a seed;
+        more threads are faster but the thread scheduling changes the result slightly.
+    random_state : int or None
+        Seed (gensim ``seed``); None draws one.
+    """
+
+    def __init__(self, *, vector_size: int = 100, window: int = 5, sg: int = 1, negative: int = 5,
+                 sample: float = 1e-3, min_count: int | str = "auto", epochs: int | str = "auto",
+                 workers: int = 1, random_state: int | None = 0):
+        self.vector_size = vector_size
+        self.window = window
+        self.sg = sg
+        self.negative = negative
+        self.sample = sample
+        self.min_count = min_count
+        self.epochs = epochs
+        self.workers = workers
+        self.random_state = random_state
+
+    def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "Word2VecEmbedder":
+        """Train on ``token_docs`` (n documents, each a list of tokens)."""
+        from gensim.models import Word2Vec
+        import numpy as np
+
+        if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
+            raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
+        for name in ("vector_size", "window", "workers", "negative"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or v < (0 if name == "negative" else 1):
+                raise InputError(f"{name} must be a positive int, got {v!r}")
+        n_tokens = sum(len(d) for d in token_docs)
+        if n_tokens == 0:
+            raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else int(self.min_count)
+        epochs = auto_epochs(n_tokens) if self.epochs == "auto" else int(self.epochs)
+        seed = int(np.random.default_rng(self.random_state).integers(2**31 - 1)) \
+            if self.random_state is None else int(self.random_state)
+        # Fall back to min_count=1 when the threshold would leave no vocabulary (tiny corpora).
+        from collections import Counter
+        counts = Counter(t for d in token_docs for t in d)
+        if not any(c >= min_count for c in counts.values()):
+            min_count = 1
+        logger.info("word2vec: %d tokens, %d types, min_count=%d, epochs=%d", n_tokens, len(counts),
+                    min_count, epochs)
+        model = Word2Vec(vector_size=self.vector_size, window=self.window, sg=self.sg, negative=self.negative,
+                         sample=self.sample, min_count=min_count, workers=self.workers, seed=seed,
+                         hashfxn=stable_hash)
+        model.build_vocab(token_docs)
+        model.train(token_docs, total_examples=model.corpus_count, epochs=epochs)
+        self.wv_ = model.wv
+        self.min_count_ = min_count
+        self.epochs_ = epochs
+        self.n_tokens_ = n_tokens
+        return self

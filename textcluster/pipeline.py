@@ -1,0 +1,197 @@
+"""The :class:`TextClusterer` facade: tokenize -> embed -> reduce -> cluster -> topics."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from .cluster import make_clusterer
+from .corpus import Document
+from .embed import make_embedder
+from .errors import InputError
+from .progress import NullProgress, Progress
+from .reduce import make_reducer
+from .tokenize import SpacyTokenizer
+from .topics import Topic, extract_topics
+
+__all__ = ["TextClusterer", "TopicGroup", "group_topics"]
+
+logger = logging.getLogger(__name__)
+
+
+def _texts(docs: Iterable[str | Document]) -> tuple[list[str], list[Document] | None]:
+    """Materialise ``docs`` (str or Document) into texts; keeps Documents when given."""
+    if isinstance(docs, (str, bytes)):
+        raise InputError("docs must be a collection of documents, not a single string")
+    items = list(docs)
+    if not items:
+        raise InputError("no documents given")
+    if all(isinstance(d, Document) for d in items):
+        return [d.text for d in items], items
+    texts = []
+    for i, d in enumerate(items):
+        if isinstance(d, Document):
+            d = d.text
+        if not isinstance(d, str):
+            raise InputError(f"document {i} is {type(d).__name__}, expected str")
+        texts.append(d)
+    return texts, None
+
+
+class TextClusterer(ClusterMixin, BaseEstimator):
+    """Cluster documents by topic: spaCy tokens -> document vectors -> (reduction) -> clusters -> topics.
+
+    Parameters
+    ----------
+    k : int
+        Number of clusters for algorithms that take one (KMeans); HDBSCAN finds its own.
+    embedding : str
+        ``"word2vec"`` or ``"tfidf-lsa"`` (see :data:`textcluster.embed.EMBEDDINGS`).
+    pooling : str
+        Word-vector pooling: ``"mean"``, ``"tfidf"`` or ``"sif"``.
+    reduce : str
+        ``"none"`` or ``"pca"`` (see :data:`textcluster.reduce.REDUCERS`).
+    algorithm : str
+        ``"kmeans"`` or ``"hdbscan"`` (see :data:`textcluster.cluster.ALGORITHMS`).
+    lang, spacy_model : str
+        Tokenizer language and pipeline (``"blank"`` = ``spacy.blank(lang)`` + lookup lemmatizer).
+    n_process : int
+        Tokenizer worker processes.
+    top_n_words, n_representatives : int
+        Topic words and representative documents kept per cluster.
+    random_state : int or None
+        One seed for every stage.
+    tokenizer_params, embedding_params, reduce_params, cluster_params : dict, optional
+        Extra parameters for each stage's component.
+
+    Attributes
+    ----------
+    labels_ : int array (n,), cluster of each training document (-1 = noise)
+    topics_ : list of :class:`Topic`, largest first, noise last
+    tokens_ : list of n token lists
+    vectors_ : float32 array (n, d), document vectors before reduction
+    embedding_ : float32 array (n, k), the vectors the clusterer saw
+    n_empty_docs_ : int, documents with no known word (zero vector)
+    seconds_ : dict, wall seconds per stage
+    """
+
+    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "mean", reduce: str = "none",
+                 algorithm: str = "kmeans", lang: str = "en", spacy_model: str = "blank", n_process: int = 1,
+                 top_n_words: int = 10, n_representatives: int = 3, random_state: int | None = 0,
+                 tokenizer_params: dict | None = None, embedding_params: dict | None = None,
+                 reduce_params: dict | None = None, cluster_params: dict | None = None):
+        self.k = k
+        self.embedding = embedding
+        self.pooling = pooling
+        self.reduce = reduce
+        self.algorithm = algorithm
+        self.lang = lang
+        self.spacy_model = spacy_model
+        self.n_process = n_process
+        self.top_n_words = top_n_words
+        self.n_representatives = n_representatives
+        self.random_state = random_state
+        self.tokenizer_params = tokenizer_params
+        self.embedding_params = embedding_params
+        self.reduce_params = reduce_params
+        self.cluster_params = cluster_params
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.tokenizer_ = SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
+                                         **(self.tokenizer_params or {}))
+        self.embedder_ = make_embedder(self.embedding, pooling=self.pooling, random_state=self.random_state,
+                                       **(self.embedding_params or {}))
+        self.reducer_ = make_reducer(self.reduce, random_state=self.random_state, **(self.reduce_params or {}))
+        self.clusterer_ = make_clusterer(self.algorithm, k=self.k, random_state=self.random_state,
+                                         **(self.cluster_params or {}))
+
+    @contextlib.contextmanager
+    def _stage(self, progress: Progress, name: str, total: int | None = None):
+        t0 = time.perf_counter()
+        with progress.stage(name, total) as advance:
+            yield advance
+        self.seconds_[name] = round(time.perf_counter() - t0, 3)
+        logger.info("%s: %.2f s", name, self.seconds_[name])
+
+    # -- fitting -------------------------------------------------------------------------------------
+    def fit(self, docs: Iterable[str | Document], y=None, *, progress: Progress | None = None) -> "TextClusterer":
+        """Cluster ``docs`` (str or :class:`Document`, any re-iterable collection)."""
+        progress = progress or NullProgress()
+        self.seconds_ = {}
+        texts, _ = _texts(docs)
+        if self.algorithm == "kmeans" and isinstance(self.k, int) and len(texts) < self.k:
+            raise InputError(f"fewer documents ({len(texts)}) than clusters (k={self.k}); lower k")
+        self._build()
+        with self._stage(progress, "tokenize", len(texts)) as advance:
+            self.tokenizer_.fit()
+            self.tokens_ = self.tokenizer_.transform(texts, progress=advance)
+        with self._stage(progress, "embed"):
+            self.vectors_ = self.embedder_.fit_transform(self.tokens_)
+            self.n_empty_docs_ = int(self.embedder_.n_empty_)
+        with self._stage(progress, "reduce"):
+            self.embedding_ = self.vectors_ if self.reducer_ is None else \
+                np.asarray(self.reducer_.fit_transform(self.vectors_), dtype=np.float32)
+        with self._stage(progress, "cluster"):
+            self.clusterer_.fit(self.embedding_)
+            self.labels_ = self.clusterer_.labels_
+        with self._stage(progress, "topics"):
+            self.topics_ = extract_topics(self.tokens_, self.labels_, self.embedding_, top_n=self.top_n_words,
+                                          n_representatives=self.n_representatives)
+        if self.n_empty_docs_:
+            logger.warning("%d of %d documents had no known word (zero vector)", self.n_empty_docs_, len(texts))
+        return self
+
+    def fit_predict(self, docs, y=None, **kw) -> np.ndarray:
+        return self.fit(docs, **kw).labels_
+
+    # -- new documents --------------------------------------------------------------------------------
+    def transform(self, docs: Iterable[str | Document]) -> np.ndarray:
+        """Vectors (n, k) float32 of new documents in the space the clusterer works in."""
+        self._check_fitted()
+        texts, _ = _texts(docs)
+        X = self.embedder_.transform(self.tokenizer_.transform(texts))
+        return X if self.reducer_ is None else np.asarray(self.reducer_.transform(X), dtype=np.float32)
+
+    def predict(self, docs: Iterable[str | Document]) -> np.ndarray:
+        """Cluster labels (n,) of new documents with the fitted pipeline."""
+        return self.clusterer_.predict(self.transform(docs))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise InputError("this TextClusterer is not fitted yet; call fit(docs) first")
+
+    @property
+    def n_clusters_(self) -> int:
+        """Number of clusters found (noise not counted)."""
+        return int(len(np.unique(self.labels_[self.labels_ >= 0])))
+
+    @property
+    def noise_fraction_(self) -> float:
+        return float((self.labels_ < 0).mean())
+
+
+@dataclass
+class TopicGroup:
+    """A group of documents sharing a topic (what :func:`group_topics` returns)."""
+
+    cluster: int
+    label: str
+    words: list[str]
+    documents: list[str]
+
+
+def group_topics(docs: Sequence[str], k: int = 10, **params) -> list[TopicGroup]:
+    """Group ``docs`` into ``k`` topics in one call (largest group first).
+
+    ``params`` go to :class:`TextClusterer` (e.g. ``embedding="tfidf-lsa"``, ``random_state=1``).
+    """
+    texts, _ = _texts(docs)
+    model = TextClusterer(k=k, **params).fit(texts)
+    return [TopicGroup(t.cluster, t.label, [w for w, _ in t.words],
+                       [texts[i] for i in np.flatnonzero(model.labels_ == t.cluster)]) for t in model.topics_]

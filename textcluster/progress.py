@@ -1,0 +1,57 @@
+"""Progress reporting shared by the library (silent by default), the CLI (rich) and notebooks."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from typing import Callable, Iterator
+
+__all__ = ["Progress", "NullProgress", "RichProgress", "LogProgress"]
+
+logger = logging.getLogger("textcluster")
+
+
+class Progress:
+    """Interface: ``with progress.stage(name, total) as advance: advance(n)``."""
+
+    @contextlib.contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+        yield lambda n=1: None
+
+
+class NullProgress(Progress):
+    """Reports nothing."""
+
+
+class LogProgress(Progress):
+    """Logs the start and end of each stage at INFO level."""
+
+    @contextlib.contextmanager
+    def stage(self, name, total=None):
+        logger.info("%s ...", name)
+        yield lambda n=1: None
+        logger.info("%s done", name)
+
+
+class RichProgress(Progress):
+    """A rich progress bar per stage on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool | None = None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+
+    @contextlib.contextmanager
+    def stage(self, name, total=None):
+        if not self.enabled:
+            yield lambda n=1: None
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as _P, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+        columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+        with _P(*columns, console=Console(stderr=True), transient=False) as bar:
+            task = bar.add_task(name, total=total)
+            yield lambda n=1: bar.advance(task, n)
+            if total is not None:
+                bar.update(task, completed=total)

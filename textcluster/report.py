@@ -1,0 +1,55 @@
+"""Write a fitted :class:`TextClusterer`'s results: assignments.csv, topics.json, metrics.json."""
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .metrics import external_scores, silhouette
+
+__all__ = ["peak_rss_mb", "clustering_metrics", "write_results"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB); worker processes are reported separately."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024, 1)
+
+
+def children_peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024, 1)
+
+
+def clustering_metrics(X: np.ndarray, labels: np.ndarray, labels_true: Sequence | None, *,
+                       random_state: int | None = 0) -> dict:
+    """n_docs, n_clusters, noise_fraction, silhouette, and external scores when ``labels_true`` is given."""
+    labels = np.asarray(labels)
+    m: dict = {
+        "n_docs": int(len(labels)),
+        "n_clusters": int(len(np.unique(labels[labels >= 0]))),
+        "noise_fraction": round(float((labels < 0).mean()), 6),
+        "silhouette": silhouette(X, labels, random_state=random_state),
+    }
+    if labels_true is not None:
+        m.update({k: round(v, 6) for k, v in external_scores(labels_true, labels).items()})
+    return m
+
+
+def write_results(out: Path, *, ids: Sequence[str], labels: np.ndarray, labels_true: Sequence | None,
+                  topics: list, metrics: dict) -> None:
+    """Write the three result files into the (temporary) folder ``out``."""
+    with open(out / "assignments.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "cluster"] + (["label"] if labels_true is not None else []))
+        for i, (doc_id, c) in enumerate(zip(ids, labels)):
+            w.writerow([doc_id, int(c)] + ([labels_true[i]] if labels_true is not None else []))
+    with open(out / "topics.json", "w", encoding="utf-8") as fh:
+        json.dump([t.to_dict(ids) for t in topics], fh, indent=1, ensure_ascii=False)
+    with open(out / "metrics.json", "w", encoding="utf-8") as fh:
+        json.dump(metrics, fh, indent=1)
