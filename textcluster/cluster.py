@@ -119,6 +119,7 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
                                           cluster_selection_method=self.cluster_selection_method,
                                           prediction_data=True).fit(X.astype(np.float64))
         raw = self.model_.labels_.astype(np.int64)
+        self.probabilities_ = self.model_.probabilities_.astype(np.float32)  # cluster membership strength
         self.min_cluster_size_ = mcs
         self.noise_fraction_ = float((raw < 0).mean())
         self.labels_ = assign_to_nearest(X, raw) if self.assign_noise else raw

@@ -17,7 +17,9 @@ from .errors import InputError
 from .progress import NullProgress, Progress
 from .reduce import make_reducer
 from .tokenize import SpacyTokenizer
-from .topics import Topic, extract_topics
+from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
+                     reassign_noise, reduce_topics, topic_documents, topics_frame, update_topic_centroids)
+from .topics import Topic
 
 __all__ = ["TextClusterer", "TopicGroup", "group_topics"]
 
@@ -64,6 +66,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         Tokenizer worker processes.
     top_n_words, n_representatives : int
         Topic words and representative documents kept per cluster.
+    topic_bigrams : bool or "auto"
+        Bigrams among the topic terms: "auto" = collocations only (NPMI >= 0.3), True = all frequent ones.
     random_state : int or None
         One seed for every stage.
     tokenizer_params, embedding_params, reduce_params, cluster_params : dict, optional
@@ -78,11 +82,17 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     embedding_ : float32 array (n, k), the vectors the clusterer saw
     n_empty_docs_ : int, documents with no known word (zero vector)
     seconds_ : dict, wall seconds per stage
+    doc_ids_ : list of n str, document ids (Document ids, else "0", "1", ...)
+    texts_ : list of n str, the training texts (not saved by :meth:`save`)
+    topic_ids_, topic_centroids_ : (c,) int and (c, k) float32, mean vector of each non-noise cluster
+
+    After :meth:`reduce_topics` / :meth:`reassign_noise`, :meth:`predict` maps new documents the same way.
     """
 
     def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "mean", reduce: str = "none",
                  algorithm: str = "kmeans", lang: str = "en", spacy_model: str = "blank", n_process: int = 1,
-                 top_n_words: int = 10, n_representatives: int = 3, random_state: int | None = 0,
+                 top_n_words: int = 10, n_representatives: int = 3, topic_bigrams: bool | str = "auto",
+                 random_state: int | None = 0,
                  tokenizer_params: dict | None = None, embedding_params: dict | None = None,
                  reduce_params: dict | None = None, cluster_params: dict | None = None):
         self.k = k
@@ -95,6 +105,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self.n_process = n_process
         self.top_n_words = top_n_words
         self.n_representatives = n_representatives
+        self.topic_bigrams = topic_bigrams
         self.random_state = random_state
         self.tokenizer_params = tokenizer_params
         self.embedding_params = embedding_params
@@ -122,9 +133,15 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------------------------------
     def fit(self, docs: Iterable[str | Document], y=None, *, progress: Progress | None = None) -> "TextClusterer":
         """Cluster ``docs`` (str or :class:`Document`, any re-iterable collection)."""
+        if progress is True:  # notebooks: the CLI's bars
+            from .progress import RichProgress
+            progress = RichProgress(enabled=True)
         progress = progress or NullProgress()
         self.seconds_ = {}
-        texts, _ = _texts(docs)
+        texts, documents = _texts(docs)
+        self.texts_ = texts
+        self.doc_ids_ = [str(d.id) for d in documents] if documents else [str(i) for i in range(len(texts))]
+        self.label_map_ = self.noise_centroids_ = self.noise_centroid_labels_ = None
         if self.algorithm == "kmeans" and isinstance(self.k, int) and len(texts) < self.k:
             raise InputError(f"fewer documents ({len(texts)}) than clusters (k={self.k}); lower k")
         self._build()
@@ -135,14 +152,15 @@ class TextClusterer(ClusterMixin, BaseEstimator):
             self.vectors_ = self.embedder_.fit_transform(self.tokens_)
             self.n_empty_docs_ = int(self.embedder_.n_empty_)
         with self._stage(progress, "reduce"):
+            # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
             self.embedding_ = self.vectors_ if self.reducer_ is None else \
-                np.asarray(self.reducer_.fit_transform(self.vectors_), dtype=np.float32)
+                np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_), dtype=np.float32)
         with self._stage(progress, "cluster"):
             self.clusterer_.fit(self.embedding_)
             self.labels_ = self.clusterer_.labels_
         with self._stage(progress, "topics"):
-            self.topics_ = extract_topics(self.tokens_, self.labels_, self.embedding_, top_n=self.top_n_words,
-                                          n_representatives=self.n_representatives)
+            self.topics_ = compute_topics(self)
+            update_topic_centroids(self)
         if self.n_empty_docs_:
             logger.warning("%d of %d documents had no known word (zero vector)", self.n_empty_docs_, len(texts))
         return self
@@ -159,8 +177,48 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         return X if self.reducer_ is None else np.asarray(self.reducer_.transform(X), dtype=np.float32)
 
     def predict(self, docs: Iterable[str | Document]) -> np.ndarray:
-        """Cluster labels (n,) of new documents with the fitted pipeline."""
-        return self.clusterer_.predict(self.transform(docs))
+        """Cluster labels (n,) of new documents with the fitted pipeline (merges and noise reassignment
+        applied)."""
+        Z = self.transform(docs)
+        return apply_label_changes(self, self.clusterer_.predict(Z), Z)
+
+    # -- exploring, regrouping, keeping (see textcluster.frames and textcluster.persistence) ---------------
+    def to_frame(self, what: str = "documents", **kw):
+        """pandas DataFrame of the ``"documents"`` (id, cluster, topic, text) or the ``"topics"``."""
+        if what not in ("documents", "topics"):
+            raise InputError(f"to_frame(what={what!r}): choose 'documents' or 'topics'")
+        return assignments_frame(self, **kw) if what == "documents" else topics_frame(self)
+
+    def find_topic(self, query: str, *, top_n: int = 5):
+        """Topics closest to ``query`` as a DataFrame (cluster, label, size, similarity), best first."""
+        return find_topic(self, query, top_n=top_n)
+
+    def topic_documents(self, cluster: int, *, n: int | None = 10, snippet: int | None = None):
+        """Documents of ``cluster``, most central first, as a DataFrame (id, similarity, text)."""
+        return topic_documents(self, cluster, n=n, snippet=snippet)
+
+    def topic_hierarchy(self):
+        """:class:`~textcluster.topics.TopicHierarchy` of the topics (``.to_text()``, ``.linkage``)."""
+        return model_hierarchy(self)
+
+    def reduce_topics(self, n_topics: int) -> "TextClusterer":
+        """Merge topics down to ``n_topics`` by c-TF-IDF similarity (in place; returns self)."""
+        return reduce_topics(self, n_topics)
+
+    def reassign_noise(self) -> "TextClusterer":
+        """Assign noise documents (-1) to the nearest cluster, now and in ``predict`` (returns self)."""
+        return reassign_noise(self)
+
+    def save(self, path) -> None:
+        """Save the fitted model to the directory ``path`` (JSON + .npy + word2vec files, no pickle)."""
+        from .persistence import save_model
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> "TextClusterer":
+        """Load a model saved by :meth:`save` (or ``textcluster cluster``'s ``DIR/model``)."""
+        from .persistence import load_model
+        return load_model(path)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
