@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from textcluster import DocumentEmbedder, InputError, TfidfLsaEmbedder, Word2VecEmbedder, make_embedder
+from textcluster.embed.pooling import pool_vectors
+from textcluster.embed.word2vec import auto_epochs, auto_min_count
+
+
+@pytest.fixture(scope="module")
+def demo_tokens(demo_docs):
+    from textcluster import SpacyTokenizer
+
+    return SpacyTokenizer().fit().transform([d.text for d in demo_docs])
+
+
+def test_pool_vectors_weighted_mean_and_empty():
+    V = np.array([[1.0, 0.0], [0.0, 2.0]])
+    X = pool_vectors([["a", "b", "b"], [], ["zzz"]], V, {"a": 0, "b": 1}, np.array([1.0, 0.5]),
+                     normalize=False)
+    np.testing.assert_allclose(X[0], [1 / 2, 2 * 1.0 / 2])  # (1*a + 0.5*b + 0.5*b) / 2
+    assert not X[1].any() and not X[2].any()
+
+
+def test_word2vec_is_deterministic_with_one_worker(demo_tokens):
+    a = Word2VecEmbedder(random_state=3, epochs=3).fit(demo_tokens).wv_
+    b = Word2VecEmbedder(random_state=3, epochs=3).fit(demo_tokens).wv_
+    c = Word2VecEmbedder(random_state=4, epochs=3).fit(demo_tokens).wv_
+    assert a.index_to_key == b.index_to_key
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert not np.array_equal(a.vectors, c.vectors)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
+def test_document_embedder_shapes(demo_tokens, pooling):
+    emb = DocumentEmbedder(Word2VecEmbedder(vector_size=16, epochs=2), pooling=pooling)
+    X = emb.fit_transform(demo_tokens)
+    assert X.shape == (480, 16) and X.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-4)
+    np.testing.assert_allclose(emb.transform(demo_tokens[:5]), X[:5], atol=1e-5)
+    assert emb.n_empty_ == 0
+
+
+def test_tfidf_lsa_embedder(demo_tokens):
+    emb = TfidfLsaEmbedder(n_components=20)
+    X = emb.fit_transform(demo_tokens)
+    assert X.shape == (480, 20)
+    np.testing.assert_allclose(emb.transform(demo_tokens[:3]), X[:3], atol=1e-5)
+
+
+def test_auto_settings_scale_with_corpus():
+    assert auto_min_count(10_000) == 2 and auto_min_count(5_000_000) == 5
+    assert auto_epochs(10_000) == 50 and auto_epochs(5_000_000) == 5
+
+
+def test_bad_embedder_arguments():
+    with pytest.raises(InputError, match="unknown embedding"):
+        make_embedder("bert")
+    with pytest.raises(InputError, match="no tokens"):
+        Word2VecEmbedder().fit([[], []])
+    with pytest.raises(InputError, match="vector_size"):
+        Word2VecEmbedder(vector_size=0).fit([["a"]])
