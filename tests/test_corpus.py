@@ -60,7 +60,7 @@ def test_bad_jsonl_inputs(tmp_path, content, message):
     p = tmp_path / "bad.jsonl"
     p.write_bytes(content)
     with pytest.raises(InputError, match=message):
-        list(read_corpus(p))
+        list(read_corpus(p, encoding_errors="strict"))  # the default, "replace", warns instead
 
 
 def test_invalid_utf8_replace_counts(tmp_path):

@@ -1,6 +1,7 @@
 """The ``textcluster`` command line: each command parses options, calls the library, prints a summary.
 
-Exit codes: 0 done, 2 bad input or arguments (one line on stderr), 1 anything else, 130 interrupted.
+Exit codes: 0 done, 2 bad input or arguments (one line on stderr), 1 anything else, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM); an interrupted run leaves the previous --out folder intact.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import click
+import numpy as np
 import typer
 
 from .cluster import ALGORITHMS
@@ -54,7 +56,7 @@ def cluster_cmd(
     algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
                                                  "marks noise as -1)."),
     k: int = typer.Option(10, "--k", min=1, help="Number of clusters (kmeans)."),
-    seed: int = typer.Option(0, help="Random seed for every stage."),
+    seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
     spacy_model: str = typer.Option("blank", help="'blank' (blank pipeline + lookup lemmatizer) or an "
                                                   "installed spaCy model name, e.g. en_core_web_sm."),
@@ -63,13 +65,15 @@ def cluster_cmd(
                                                           "(default: 'label' when present)."),
     id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids "
                                             "(default: record number when absent)."),
-    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail (strict) or replace bad bytes."),
+    encoding_errors: str = _choice("replace", ("replace", "strict"), "Invalid UTF-8: replace bad bytes by "
+                                   "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     vector_size: int = typer.Option(100, min=2, help="Word vector dimension."),
     window: int = typer.Option(5, min=1, help="Word2Vec context window."),
     epochs: Optional[int] = typer.Option(None, min=1, help="Word2Vec epochs (default: scaled to corpus size)."),
     min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
     workers: int = typer.Option(1, min=1, help="Word2Vec threads (1 = fully reproducible)."),
-    n_process: int = typer.Option(1, help="Tokenizer processes (-1 = all cores)."),
+    n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores; corpora under 1,000 "
+                                           "documents always use one)."),
     min_cluster_size: Optional[int] = typer.Option(None, min=2, help="HDBSCAN smallest cluster "
                                                                       "(default: 0.5 % of documents, >= 5)."),
     assign_noise: bool = typer.Option(False, help="HDBSCAN: assign noise documents to the nearest cluster."),
@@ -91,8 +95,6 @@ def cluster_cmd(
     docs = list(corpus)
     ids = [d.id for d in docs]
     labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
-    if corpus.n_replaced:
-        warnings.warn(f"{corpus.n_replaced} records had invalid UTF-8 replaced by U+FFFD")
     embedding_params: dict = {}
     if embedding == "word2vec":
         embedding_params = {"vector_size": vector_size, "window": window, "workers": workers,
@@ -114,6 +116,7 @@ def cluster_cmd(
         t_write = time.perf_counter()
         write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
                       metrics=metrics)
+        model.save(tmp / "model")  # what `textcluster predict` loads
         metrics["seconds"]["write"] = round(time.perf_counter() - t_write, 3)
         metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         metrics["peak_rss_mb"] = peak_rss_mb()
@@ -152,13 +155,164 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json)")
 
 
+@app.command("predict")
+def predict_cmd(
+    model_dir: Path = typer.Argument(..., help="A saved model: DIR/model written by `textcluster cluster`, or "
+                                               "a folder written by TextClusterer.save."),
+    input: Path = typer.Argument(..., help="Documents to assign (same formats as `cluster`)."),
+    out: Path = typer.Option(..., "--out", "-o", help="CSV file to write (id,cluster), replaced atomically."),
+    text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
+    id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids."),
+    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail or replace bad bytes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
+) -> None:
+    """Assign new documents to the clusters of a saved model; write a CSV with id and cluster columns."""
+    import csv
+
+    from . import TextClusterer, read_corpus
+    from .atomic import atomic_file
+
+    model = TextClusterer.load(model_dir)
+    docs = list(read_corpus(input, text_field=text_field, label_field=None, id_field=id_field,
+                            encoding_errors=encoding_errors))
+    labels = model.predict(docs)
+    if out.exists() and out.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file name, e.g. {out / 'predictions.csv'}")
+    with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "cluster"])
+        w.writerows([d.id, int(c)] for d, c in zip(docs, labels))
+    if quiet:
+        typer.echo(str(out))
+        return
+    names = {t.cluster: t.label for t in model.topics_}
+    ids, counts = np.unique(labels, return_counts=True)
+    typer.echo(f"{len(docs)} documents assigned to {int((ids >= 0).sum())} clusters"
+               f"{f', {int(counts[ids < 0].sum())} as noise' if (ids < 0).any() else ''}; written to {out}")
+    for c, n in sorted(zip(ids, counts), key=lambda x: -x[1])[:10]:
+        typer.echo(f"  {int(c):>4} {int(n):>7}  {names.get(int(c), '')}")
+
+
+def _csv_names(value: Optional[str]):
+    return None if value is None else ("all" if value == "all" else [v.strip() for v in value.split(",") if v.strip()])
+
+
+@app.command("compare")
+def compare_cmd(
+    input: Path = typer.Argument(..., help="Corpus (same formats as `cluster`)."),
+    out: Path = typer.Option(Path("compare"), "--out", "-o", help="Output directory for compare.csv and "
+                                                                  "compare.json (replaced atomically)."),
+    embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Comma-separated embedding names or "
+                                             "'all' (default: word2vec,tfidf-lsa)."),
+    reducers: Optional[str] = typer.Option(None, "--reducers", help="Comma-separated reducer names or 'all' "
+                                           "(default: none,pca)."),
+    algorithms: Optional[str] = typer.Option(None, "--algorithms", help="Comma-separated algorithm names or "
+                                             "'all' (default: kmeans,hdbscan)."),
+    ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 3,5,8,12,20,"
+                                     "... up to documents/10)."),
+    pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
+    seed: int = typer.Option(0, min=0, help="Random seed for every stage."),
+    lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
+    spacy_model: str = typer.Option("blank", help="'blank' or an installed spaCy model name."),
+    text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
+    label_field: Optional[str] = typer.Option(None, help="JSONL field / CSV column with gold labels, reported "
+                                                          "as NMI/ARI/ACC (default: 'label' when present)."),
+    id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids."),
+    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail or replace bad bytes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
+) -> None:
+    """Rank a small grid of embeddings x reducers x algorithms x k by internal scores; recommend one."""
+    import json
+
+    from . import read_corpus
+    from .atomic import atomic_dir
+    from .compare import compare_pipelines
+    from .progress import RichProgress
+
+    try:
+        k_list = None if ks is None else [int(v) for v in ks.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--ks must be comma-separated integers, got {ks!r}") from None
+    docs = list(read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
+                            encoding_errors=encoding_errors))
+    result = compare_pipelines(docs, embeddings=_csv_names(embeddings), reducers=_csv_names(reducers),
+                               algorithms=_csv_names(algorithms), ks=k_list, pooling=pooling, lang=lang,
+                               spacy_model=spacy_model, random_state=seed,
+                               progress=RichProgress(enabled=None if not quiet else False))
+    with atomic_dir(out) as tmp:
+        result.table.to_csv(tmp / "compare.csv", index=False)
+        with open(tmp / "compare.json", "w", encoding="utf-8") as fh:
+            json.dump(result.to_dict() | {"input": str(input)}, fh, indent=1, allow_nan=False)
+    if quiet:
+        typer.echo(str(out))
+        return
+    _print_comparison(result, input, out)
+
+
+def _print_comparison(result, input: Path, out: Path) -> None:
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    df = result.table
+    cols = [c for c in ("rank", "embedding", "reduce", "algorithm", "k", "n_clusters", "noise_fraction",
+                        "silhouette", "calinski_harabasz", "davies_bouldin", "npmi", "nmi", "ari", "acc", "seconds")
+            if c in df]
+    table = Table(title=f"{len(df)} configurations, ranked by mean rank of silhouette, Calinski-Harabasz, "
+                        "Davies-Bouldin and NPMI", title_justify="left")
+    for c in cols:
+        table.add_column(c.replace("calinski_harabasz", "CH").replace("davies_bouldin", "DB")
+                         .replace("noise_fraction", "noise"), justify="left" if c in ("embedding", "reduce",
+                                                                                       "algorithm") else "right")
+    for _, row in df.head(25).iterrows():
+        cells = []
+        for c in cols:
+            v = row[c]
+            missing = v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v))
+            cells.append("-" if missing else f"{v:.3f}" if isinstance(v, float) else str(v))
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    failed = df["error"].notna().sum()
+    if failed:
+        console.print(f"{failed} configurations failed (see compare.csv, column error)")
+    console.print(f"recommended: {result.command(str(input))}")
+    console.print(f"table written to {out}/ (compare.csv, compare.json)")
+
+
 def _fail(message: str, code: int) -> None:
     print(f"textcluster: error: {message}", file=sys.stderr)
     sys.exit(code)
 
 
+class Terminated(BaseException):
+    """Raised in the main process on SIGTERM so that cleanup (temporary output folders) runs; exit 143."""
+
+
+def _install_sigterm():
+    """SIGTERM -> :class:`Terminated` in this process (forked workers keep the default: they just end).
+
+    Returns the previous handler (None when none could be installed)."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def on_term(signum, frame):
+        if os.getpid() != main_pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (e.g. main() called from a worker thread): keep the default
+        return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns every failure into one line + exit code."""
+    previous_sigterm = _install_sigterm()
     command = typer.main.get_command(app)
     debug = bool(os.environ.get("TEXTCLUSTER_DEBUG"))
     logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -167,6 +321,8 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
     except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", 130)
+    except Terminated:
+        _fail("terminated", 143)
     except (typer.TyperException, click.exceptions.ClickException) as exc:
         # Usage errors (unknown option, bad value): typer vendors its own click, so match both.
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `textcluster`: show the help, not an error
@@ -185,6 +341,11 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set TEXTCLUSTER_DEBUG=1 for the traceback)", 1)
+    finally:
+        if previous_sigterm is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous_sigterm)
     sys.exit(code if isinstance(code, int) else 0)
 
 

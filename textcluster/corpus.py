@@ -10,12 +10,14 @@ import gzip
 import io
 import json
 import os
+import sys
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .errors import InputError
+from .errors import InputError, TextclusterWarning
 
 __all__ = ["Document", "Corpus", "read_corpus"]
 
@@ -53,14 +55,31 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
 
 
 def _check_not_binary(path: Path) -> None:
-    """Refuse files whose first bytes contain NUL bytes (images, archives, executables)."""
+    """Refuse files whose first bytes contain NUL bytes (images, archives, executables) or are UTF-16/32."""
     try:
         with _open_binary(path) as fh:
             head = fh.read(_SNIFF_BYTES)
+    except gzip.BadGzipFile as exc:
+        raise InputError(f"{path} is not valid gzip ({exc}); remove the .gz suffix or re-compress it") from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path} is UTF-16/UTF-32 encoded; re-encode it as UTF-8 "
+                         "(e.g. iconv -f UTF-16 -t UTF-8)")
     if b"\x00" in head:
         raise InputError(f"{path} looks like a binary file (it contains NUL bytes), not text")
+
+
+def _raise_csv_field_limit() -> None:
+    """Let CSV fields be as long as a document can be (the csv module stops at 131,072 characters)."""
+    limit = sys.maxsize
+    while True:
+        try:
+            if csv.field_size_limit() < limit:
+                csv.field_size_limit(limit)
+            return
+        except OverflowError:  # C long smaller than sys.maxsize (Windows)
+            limit //= 2
 
 
 class Corpus:
@@ -76,19 +95,27 @@ class Corpus:
     text_field, label_field, id_field : str
         Field (JSONL) or column (CSV) names. ``label_field="auto"`` uses ``"label"`` when present;
         an explicitly named label field must exist. Missing ids become the 1-based record number.
-    encoding_errors : {"strict", "replace"}
-        Invalid UTF-8 fails with a message naming the line (``"strict"``), or is replaced by U+FFFD and
-        counted in :attr:`n_replaced` (``"replace"``).
+    encoding_errors : {"replace", "strict"}
+        Invalid UTF-8 (including lines in another encoding, e.g. Latin-1, in a UTF-8 file) is replaced by
+        U+FFFD, counted in :attr:`n_replaced` and reported in one :class:`TextclusterWarning` per pass
+        (``"replace"``, the default), or fails with a message naming the line (``"strict"``).
+
+    Raises
+    ------
+    InputError
+        Missing path; while iterating: no documents, a binary / UTF-16 / truncated gzip file, a JSONL line
+        that is not a JSON object (with its line number), a missing text column or field, invalid UTF-8
+        under ``encoding_errors="strict"``.
     """
 
     def __init__(self, path: str | os.PathLike, *, text_field: str = "text", label_field: str | None = AUTO,
-                 id_field: str = "id", encoding_errors: str = "strict"):
+                 id_field: str = "id", encoding_errors: str = "replace"):
         self.path = Path(path)
         self.text_field = text_field
         self.label_field = label_field
         self.id_field = id_field
         if encoding_errors not in ("strict", "replace"):
-            raise InputError(f"encoding_errors must be 'strict' or 'replace', got {encoding_errors!r}")
+            raise InputError(f"encoding_errors must be 'replace' or 'strict', got {encoding_errors!r}")
         self.encoding_errors = encoding_errors
         if not self.path.exists():
             raise InputError(f"input not found: {self.path}")
@@ -107,7 +134,12 @@ class Corpus:
             n += 1
             yield doc
         if n == 0:
-            raise InputError(f"{self.path} contains no documents")
+            hint = " (a directory is read as its .txt files, recursively)" if self.format == "dir" else ""
+            raise InputError(f"{self.path} contains no documents{hint}")
+        if self.n_replaced:
+            warnings.warn(f"{self.path}: {self.n_replaced} line(s) or file(s) had invalid UTF-8, replaced by "
+                          "U+FFFD (use --encoding-errors strict to fail instead)", TextclusterWarning,
+                          stacklevel=2)
 
     # -- decoding -------------------------------------------------------------------------------
     def _decode(self, raw: bytes, where: str) -> str:
@@ -115,8 +147,8 @@ class Corpus:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             if self.encoding_errors == "strict":
-                raise InputError(f"{where}: invalid UTF-8 at byte {exc.start} "
-                                 "(re-encode the file as UTF-8, or pass --encoding-errors replace)") from None
+                raise InputError(f"{where}: invalid UTF-8 at byte {exc.start} (re-encode the file as UTF-8, "
+                                 "or use --encoding-errors replace)") from None
             self.n_replaced += 1
             return raw.decode("utf-8", errors="replace")
 
@@ -151,6 +183,8 @@ class Corpus:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise InputError(f"{where}: JSON nested too deeply") from None
             if not isinstance(rec, dict):
                 raise InputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
             n += 1
@@ -161,6 +195,7 @@ class Corpus:
         label_key = "label" if self.label_field == AUTO else self.label_field
         delimiter = "\t" if self.format == "tsv" else ","
         lines = (line for _, line in self._lines(self.path))
+        _raise_csv_field_limit()
         try:
             reader = csv.DictReader(lines, delimiter=delimiter)
             if reader.fieldnames is None:
@@ -171,24 +206,46 @@ class Corpus:
             if explicit_label and label_key not in reader.fieldnames:
                 raise InputError(f"{self.path}: no column {label_key!r} for --label-field")
             for n, rec in enumerate(reader, 1):
-                yield self._record(rec, n, f"{self.path}, record {n}", label_key, explicit_label)
+                where = f"{self.path}, record {n} (line {reader.line_num})"
+                if rec.get(self.text_field) is None:  # csv.DictReader fills missing trailing columns with None
+                    raise InputError(f"{where}: the row has fewer columns than the header "
+                                     f"(no value for {self.text_field!r})")
+                yield self._record(rec, n, where, label_key, explicit_label)
         except csv.Error as exc:
             raise InputError(f"{self.path}: malformed CSV ({exc})") from None
 
     def _record(self, rec: dict, n: int, where: str, label_key: str | None, explicit_label: bool) -> Document:
-        text = rec.get(self.text_field)
-        if text is None:
+        if self.text_field not in rec:
             raise InputError(f"{where}: no field {self.text_field!r} (choose one with --text-field)")
-        if not isinstance(text, str):
-            text = "" if text is None else str(text)
+        text = rec[self.text_field]
+        if text is None:  # JSON null: an empty document
+            text = ""
+        elif isinstance(text, (list, dict)):
+            raise InputError(f"{where}: field {self.text_field!r} is a JSON {type(text).__name__}, "
+                             "expected a string (choose another field with --text-field)")
+        elif not isinstance(text, str):
+            text = str(text)
+        text = self._valid(text)
         label = None
         if label_key is not None:
             value = rec.get(label_key)
             if value is None and explicit_label:
                 raise InputError(f"{where}: no field {label_key!r} for --label-field")
-            label = None if value is None else str(value)
+            label = None if value is None else self._valid(str(value))
         doc_id = rec.get(self.id_field)
-        return Document(str(n) if doc_id in (None, "") else str(doc_id), text, label)
+        return Document(str(n) if doc_id in (None, "") else self._valid(str(doc_id)), text, label)
+
+    def _valid(self, text: str) -> str:
+        """``text`` with lone surrogates (JSON ``"\\ud800"`` escapes) replaced: they cannot be written as UTF-8."""
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            if self.encoding_errors == "strict":
+                raise InputError(f"{self.path}: a record contains an unpaired surrogate escape (\\ud800-\\udfff), "
+                                 "which is not valid Unicode (use --encoding-errors replace)") from None
+            self.n_replaced += 1
+            return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
     def _iter_dir(self) -> Iterator[Document]:
         files = sorted(p for p in self.path.rglob("*.txt") if p.is_file())

@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import logging
+
 from sklearn.decomposition import PCA
 
 from .errors import InputError
@@ -11,8 +13,36 @@ from .errors import InputError
 __all__ = ["make_reducer", "REDUCERS"]
 
 
+class CappedPCA(PCA):
+    """scikit-learn PCA whose integer ``n_components`` is capped at min(n_samples, n_features) in ``fit``.
+
+    A corpus of 10 documents with ``reduce="pca"`` (50 components) then gives 10 components instead of a
+    ValueError; the cap is logged. ``n_components_`` holds the number actually used.
+    """
+
+    def fit_transform(self, X, y=None):
+        import numpy as np
+
+        requested = self.n_components
+        cap = min(np.shape(X)) if np.ndim(X) == 2 else None
+        if isinstance(requested, (int, np.integer)) and not isinstance(requested, bool) and cap \
+                and requested > cap:
+            logging.getLogger(__name__).warning("PCA: %d components requested, %d samples x features allow "
+                                                "%d; using %d", requested, np.shape(X)[0], cap, cap)
+            self.n_components = cap
+            try:
+                return super().fit_transform(X, y)
+            finally:
+                self.n_components = requested
+        return super().fit_transform(X, y)
+
+    def fit(self, X, y=None):
+        self.fit_transform(X, y)
+        return self
+
+
 def _pca(n_components: int = 50, random_state: int | None = 0, **params):
-    return PCA(n_components=n_components, random_state=random_state, **params)
+    return CappedPCA(n_components=n_components, random_state=random_state, **params)
 
 
 #: reducer name -> factory(n_components=..., random_state=..., **params); other reducers register here.
