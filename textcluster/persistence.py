@@ -128,7 +128,7 @@ class _Writer:
         if arr.dtype.hasobject:
             raise _Unsupported(f"cannot save {where}: an array of Python objects has no safe format")
         name = self._name(where, ".npy")
-        np.save(self.root / name, np.ascontiguousarray(arr), allow_pickle=False)
+        np.save(self.root / name, arr, allow_pickle=False)  # keeps C/Fortran order: same BLAS sums
         self._record(name)
         return {"npy": name}
 
@@ -344,9 +344,17 @@ def save_model(model, path: str | os.PathLike) -> Path:
     return path
 
 
+def _model_dir(path: str | os.PathLike) -> Path:
+    """``path``, or ``path/model`` when ``path`` is a ``textcluster cluster`` output folder."""
+    path = Path(path)
+    if not (path / CONFIG_NAME).is_file() and (path / "model" / CONFIG_NAME).is_file():
+        return path / "model"
+    return path
+
+
 def read_config(path: str | os.PathLike) -> dict:
     """The validated ``config.json`` of the model directory ``path``."""
-    path = Path(path)
+    path = _model_dir(path)
     cfg_path = path / CONFIG_NAME
     if not path.is_dir():
         raise InputError(f"model directory {path} does not exist (save one with TextClusterer.save or "
@@ -386,7 +394,7 @@ def load_model(path: str | os.PathLike):
     """
     from .pipeline import TextClusterer
 
-    path = Path(path)
+    path = _model_dir(path)
     config = read_config(path)
     spec = config["model"]
     if spec.get("estimator") != _class_path(TextClusterer.__new__(TextClusterer)):
