@@ -13,8 +13,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from .errors import InputError
 
-__all__ = ["KMeansClusterer", "HDBSCANClusterer", "make_clusterer", "ALGORITHMS", "assign_to_nearest",
-           "nearest_centroid"]
+__all__ = ["KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "make_clusterer", "ALGORITHMS",
+           "LARGE_N", "resolve_algorithm", "assign_to_nearest", "nearest_centroid"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,22 +92,35 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         Density smoothing (None = min_cluster_size, hdbscan's default).
     assign_noise : bool
         Reassign noise points (-1) to the nearest cluster centroid after fitting.
+    max_fit_samples : int or None
+        Above this many points, HDBSCAN is fitted on a random sample of this size (drawn with
+        ``random_state``) and the other points get ``hdbscan.approximate_predict`` labels, in batches: memory
+        and time stay bounded. None = always fit on every point. ``fit_samples_`` records the size used.
     """
 
     def __init__(self, *, min_cluster_size: int | str = "auto", min_samples: int | None = None,
                  cluster_selection_method: str = "eom", assign_noise: bool = False,
-                 random_state: int | None = 0):
+                 max_fit_samples: int | None = 50_000, random_state: int | None = 0):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.cluster_selection_method = cluster_selection_method
         self.assign_noise = assign_noise
-        self.random_state = random_state  # HDBSCAN is deterministic; kept for a uniform interface
+        self.max_fit_samples = max_fit_samples
+        self.random_state = random_state  # draws the fitting sample; HDBSCAN itself is deterministic
 
     def fit(self, X, y=None) -> "HDBSCANClusterer":
         import hdbscan
 
         X = _check_X(X)
-        n = X.shape[0]
+        n_all = X.shape[0]
+        m = self.max_fit_samples
+        if m is not None and (not isinstance(m, (int, np.integer)) or m < 3):
+            raise InputError(f"max_fit_samples must be None or an int >= 3, got {m!r}")
+        sample = None
+        if m is not None and n_all > m:
+            sample = np.sort(np.random.default_rng(self.random_state).choice(n_all, int(m), replace=False))
+        Xfit = X if sample is None else X[sample]
+        n = Xfit.shape[0]
         mcs = max(5, round(0.005 * n)) if self.min_cluster_size == "auto" else int(self.min_cluster_size)
         mcs = max(2, min(mcs, n))
         if n < 3:
@@ -117,9 +130,22 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
             warnings.simplefilter("ignore", category=(FutureWarning, DeprecationWarning))
             self.model_ = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=min_samples,
                                           cluster_selection_method=self.cluster_selection_method,
-                                          prediction_data=True).fit(X.astype(np.float64))
-        raw = self.model_.labels_.astype(np.int64)
-        self.probabilities_ = self.model_.probabilities_.astype(np.float32)  # cluster membership strength
+                                          prediction_data=True).fit(Xfit.astype(np.float64))
+        self.fit_samples_ = n
+        if sample is None:
+            raw = self.model_.labels_.astype(np.int64)
+            self.probabilities_ = self.model_.probabilities_.astype(np.float32)  # cluster membership strength
+        else:
+            logger.info("hdbscan: fitted on %d of %d points, approximate_predict for the rest", n, n_all)
+            raw = np.empty(n_all, dtype=np.int64)
+            self.probabilities_ = np.empty(n_all, dtype=np.float32)
+            rest = np.setdiff1d(np.arange(n_all), sample)
+            raw[sample] = self.model_.labels_
+            self.probabilities_[sample] = self.model_.probabilities_
+            for s in range(0, len(rest), 50_000):
+                idx = rest[s:s + 50_000]
+                lab, prob = hdbscan.approximate_predict(self.model_, X[idx].astype(np.float64))
+                raw[idx], self.probabilities_[idx] = lab, prob
         self.min_cluster_size_ = mcs
         self.noise_fraction_ = float((raw < 0).mean())
         self.labels_ = assign_to_nearest(X, raw) if self.assign_noise else raw
@@ -140,8 +166,67 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         return labels
 
 
+class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
+    """KMeans on mini-batches (scikit-learn ``MiniBatchKMeans``): time and memory grow with the batch, not n.
+
+    Used automatically instead of KMeans above :data:`LARGE_N` documents (see :func:`resolve_algorithm`).
+    Accepts a memory-mapped ``X``; labels are computed in chunks at the end.
+    """
+
+    def __init__(self, k: int = 10, *, batch_size: int = 4096, n_init: int = 3, max_iter: int = 100,
+                 max_no_improvement: int = 10, random_state: int | None = 0):
+        self.k = k
+        self.batch_size = batch_size
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.max_no_improvement = max_no_improvement
+        self.random_state = random_state
+
+    def fit(self, X, y=None) -> "MiniBatchKMeansClusterer":
+        from sklearn.cluster import MiniBatchKMeans
+
+        X = _check_X(X)
+        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
+            raise InputError(f"k must be a positive integer, got {self.k!r}")
+        if X.shape[0] < self.k:
+            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*distinct clusters.*")
+            self.model_ = MiniBatchKMeans(self.k, batch_size=self.batch_size, n_init=self.n_init,
+                                          max_iter=self.max_iter, max_no_improvement=self.max_no_improvement,
+                                          compute_labels=False, random_state=self.random_state).fit(X)
+        self.cluster_centers_ = self.model_.cluster_centers_.astype(np.float32)
+        self.labels_ = self.predict(X)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        X = _check_X(X)
+        out = np.empty(len(X), dtype=np.int64)
+        for s in range(0, len(X), 65_536):
+            out[s:s + 65_536] = self.model_.predict(X[s:s + 65_536])
+        return out
+
+
 #: algorithm name -> clusterer class; other clusterers register here.
-ALGORITHMS: dict[str, type] = {"kmeans": KMeansClusterer, "hdbscan": HDBSCANClusterer}
+ALGORITHMS: dict[str, type] = {"kmeans": KMeansClusterer, "hdbscan": HDBSCANClusterer,
+                               "minibatch-kmeans": MiniBatchKMeansClusterer}
+
+#: above this many documents, "kmeans" runs as "minibatch-kmeans" (see :func:`resolve_algorithm`).
+LARGE_N = 50_000
+
+
+def resolve_algorithm(name: str, n_samples: int, *, large_n: int | None = None) -> str:
+    """The algorithm that actually runs for ``name`` on ``n_samples`` points.
+
+    ``"kmeans"`` becomes ``"minibatch-kmeans"`` when ``n_samples > large_n`` (default :data:`LARGE_N`;
+    set ``textcluster.cluster.LARGE_N = None`` or pass a huge ``large_n`` to keep full KMeans); every
+    other name is returned unchanged.
+    """
+    limit = LARGE_N if large_n is None else large_n
+    if name == "kmeans" and limit is not None and n_samples > limit:
+        logger.info("%d documents > %d: using minibatch-kmeans instead of kmeans", n_samples, limit)
+        return "minibatch-kmeans"
+    return name
 
 
 def make_clusterer(name: str, *, k: int = 10, random_state: int | None = 0, **params):

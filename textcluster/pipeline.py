@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from .cluster import make_clusterer
+from .cluster import make_clusterer, resolve_algorithm
 from .corpus import Document
 from .embed import make_embedder
 from .errors import InputError
@@ -145,6 +145,10 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if self.algorithm == "kmeans" and isinstance(self.k, int) and len(texts) < self.k:
             raise InputError(f"fewer documents ({len(texts)}) than clusters (k={self.k}); lower k")
         self._build()
+        self.algorithm_ = resolve_algorithm(self.algorithm, len(texts))  # kmeans -> minibatch-kmeans if n is large
+        if self.algorithm_ != self.algorithm:
+            self.clusterer_ = make_clusterer(self.algorithm_, k=self.k, random_state=self.random_state,
+                                             **(self.cluster_params or {}))
         with self._stage(progress, "tokenize", len(texts)) as advance:
             self.tokenizer_.fit()
             self.tokens_ = self.tokenizer_.transform(texts, progress=advance)
@@ -164,6 +168,21 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if self.n_empty_docs_:
             logger.warning("%d of %d documents had no known word (zero vector)", self.n_empty_docs_, len(texts))
         return self
+
+    def fit_corpus(self, corpus, *, cache_dir=None, client=None, progress: Progress | None = None
+                   ) -> "TextClusterer":
+        """Cluster a corpus too large to hold: stream it once into an on-disk token cache, then read the cache.
+
+        ``corpus`` is a :class:`~textcluster.corpus.Corpus` (``read_corpus(path)``) or any re-iterable of
+        str / Document. Document vectors go to a float32 memmap, KMeans becomes MiniBatchKMeans above
+        ``textcluster.cluster.LARGE_N`` documents, HDBSCAN fits on a sample; ``algorithm_`` says what ran.
+        ``cache_dir`` keeps (and reuses) the cache; ``client`` (a ``dask.distributed.Client``, see
+        :func:`textcluster.distributed.connect`) runs tokenization, counting, pooling and KMeans on Dask.
+        ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None. See
+        :func:`textcluster.cache.fit_streaming`.
+        """
+        from .cache import fit_streaming
+        return fit_streaming(self, corpus, cache_dir=cache_dir, client=client, progress=progress)
 
     def fit_predict(self, docs, y=None, **kw) -> np.ndarray:
         return self.fit(docs, **kw).labels_
