@@ -22,6 +22,9 @@ from .embed import EMBEDDINGS, POOLING_METHODS
 from .errors import InputError
 from .reduce import REDUCERS
 
+#: inputs larger than this are streamed through the token cache unless --in-memory is given
+STREAM_BYTES = 256 * 1024 * 1024
+
 app = typer.Typer(help="Group documents by topic with learned embeddings.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -80,6 +83,15 @@ def cluster_cmd(
     keep_stopwords: bool = typer.Option(False, help="Keep stop words."),
     no_lemma: bool = typer.Option(False, help="Do not lemmatize."),
     top_words: int = typer.Option(10, min=1, help="Topic words per cluster."),
+    stream: Optional[bool] = typer.Option(None, "--stream/--in-memory", help="Stream the corpus through an "
+                                          "on-disk token cache (bounded memory; MiniBatchKMeans above 50,000 "
+                                          "documents, HDBSCAN fitted on a sample). Default: stream when "
+                                          "--dask or --cache-dir is given or the input is over 256 MB."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Keep the token cache here and reuse it for the same "
+                                             "input and tokenizer settings (implies --stream)."),
+    dask: Optional[str] = typer.Option(None, help="Run tokenization, counting, pooling and KMeans on Dask: "
+                                       "'local' (a LocalCluster of 2 workers) or a scheduler address "
+                                       "tcp://HOST:PORT (implies --stream; needs textcluster[dask])."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Cluster a document collection; write assignments.csv, topics.json and metrics.json to --out."""
@@ -92,9 +104,13 @@ def cluster_cmd(
     corpus = read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
                          encoding_errors=encoding_errors)
     t_read = time.perf_counter()
-    docs = list(corpus)
-    ids = [d.id for d in docs]
-    labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
+    if stream is None:
+        stream = dask is not None or cache_dir is not None or \
+            (input.is_file() and input.stat().st_size > STREAM_BYTES)
+    if not stream:
+        docs = list(corpus)
+        ids = [d.id for d in docs]
+        labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
     embedding_params: dict = {}
     if embedding == "word2vec":
         embedding_params = {"vector_size": vector_size, "window": window, "workers": workers,
@@ -107,9 +123,20 @@ def cluster_cmd(
                           random_state=seed, embedding_params=embedding_params, cluster_params=cluster_params,
                           tokenizer_params={"remove_stop": not keep_stopwords, "lemmatize": not no_lemma})
     with atomic_dir(out) as tmp:
-        model.fit(docs, progress=RichProgress(enabled=None if not quiet else False))
+        bars = RichProgress(enabled=None if not quiet else False)
+        if stream:
+            import contextlib
+            from .distributed import connect
+            with connect(dask) if dask else contextlib.nullcontext() as client:
+                model.fit_corpus(corpus, cache_dir=cache_dir, client=client, progress=bars)
+            ids, labels_true = model.doc_ids_, model.tokens_.labels
+        else:
+            model.fit(docs, progress=bars)
         metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
         metrics["n_empty_docs"] = model.n_empty_docs_
+        metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
+        metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
+        metrics["streamed"] = bool(stream)
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
         metrics["config"] = {"input": str(input), **{k_: v for k_, v in model.get_params().items()
                                                       if not k_.endswith("_params")}}
@@ -149,6 +176,8 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     if metrics["noise_fraction"]:
         parts.append(f"noise={metrics['noise_fraction']:.1%}")
     parts.append(f"empty docs={metrics['n_empty_docs']}")
+    if metrics.get("algorithm"):
+        parts.append(f"algorithm={metrics['algorithm']}")
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
     console.print("  ".join(parts))
