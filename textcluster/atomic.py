@@ -187,6 +187,11 @@ def atomic_dir(out: str | os.PathLike) -> Iterator[Path]:
     out = Path(out)
     _check_replaceable(out)
     parent = out.parent if str(out.parent) else Path(".")
+    for p in (parent, *parent.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(f"cannot write to {out}: {p} is a file, not a directory (choose another --out)")
+            break
     try:
         parent.mkdir(parents=True, exist_ok=True)
         cleanup_stale(out)

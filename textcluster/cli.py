@@ -365,7 +365,10 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         if debug:
             raise
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2 if exc.errno in (28, 13, 30) else 1)
+        hint = {28: " (free some space or choose another --out; previous results are kept)",
+                13: " (permission denied: choose another --out)", 30: " (read-only file system: choose another "
+                "--out)"}.get(exc.errno, "")
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ") + hint, 2 if hint else 1)
     except Exception as exc:  # noqa: BLE001 -- the one place that turns unknown failures into exit 1
         if debug:
             raise

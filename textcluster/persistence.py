@@ -103,6 +103,11 @@ def _resolve(path: str):
     except (ImportError, AttributeError):
         raise InputError(f"model config names {path!r}, which this installation does not have; "
                          "install the textcluster version that saved the model or re-fit it") from None
+    # Only objects *defined* in an allowed module: "textcluster.atomic:shutil.rmtree" is reachable by
+    # attribute access but belongs to the standard library, so it is refused.
+    if not (str(getattr(obj, "__module__", None)) + ".").startswith(_ALLOWED_MODULES):
+        raise InputError(f"model config names {path!r}, which is not a textcluster, scikit-learn or hdbscan "
+                         "object; refusing to load it")
     return obj
 
 

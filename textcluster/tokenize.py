@@ -141,7 +141,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
                 self.n_split_ += n_split
                 if progress:
                     progress(len(chunk))
-            return out
+            return self._done(out)
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ctx.Pool(workers, initializer=_init_worker, initargs=(self._settings(),)) as pool:
             for chunk, (tokens, n_split) in zip(chunks, pool.imap(_worker_chunk, chunks)):
@@ -149,6 +149,12 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
                 self.n_split_ += n_split
                 if progress:
                     progress(len(chunk))
+        return self._done(out)
+
+    def _done(self, out: list[list[str]]) -> list[list[str]]:
+        if self.n_split_:
+            logger.warning("%d text(s) longer than max_length=%d characters were split into pieces for spaCy "
+                           "(their tokens are kept, in order)", self.n_split_, self.max_length)
         return out
 
     def __call__(self, text: str) -> list[str]:
