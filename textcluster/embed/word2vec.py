@@ -62,36 +62,28 @@ class Word2VecEmbedder(BaseEstimator):
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "Word2VecEmbedder":
         """Train on ``token_docs`` (n documents, each a list of tokens)."""
-        from gensim.models import Word2Vec
-        import numpy as np
+        from collections import Counter
+
+        from .skipgram import resolve_seed, train_skipgram
 
         if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
             raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
-        for name in ("vector_size", "window", "workers", "negative"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < (0 if name == "negative" else 1):
-                raise InputError(f"{name} must be a positive int, got {v!r}")
         n_tokens = sum(len(d) for d in token_docs)
         if n_tokens == 0:
             raise InputError("no tokens left after tokenization: every document is empty or filtered out")
-        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else int(self.min_count)
-        epochs = auto_epochs(n_tokens) if self.epochs == "auto" else int(self.epochs)
-        seed = int(np.random.default_rng(self.random_state).integers(2**31 - 1)) \
-            if self.random_state is None else int(self.random_state)
+        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
+        epochs = auto_epochs(n_tokens) if self.epochs == "auto" else self.epochs
+        seed = resolve_seed(self.random_state)
         # Fall back to min_count=1 when the threshold would leave no vocabulary (tiny corpora).
-        from collections import Counter
         counts = Counter(t for d in token_docs for t in d)
-        if not any(c >= min_count for c in counts.values()):
+        if isinstance(min_count, int) and not any(c >= min_count for c in counts.values()):
             min_count = 1
-        logger.info("word2vec: %d tokens, %d types, min_count=%d, epochs=%d", n_tokens, len(counts),
+        logger.info("word2vec: %d tokens, %d types, min_count=%s, epochs=%s", n_tokens, len(counts),
                     min_count, epochs)
-        model = Word2Vec(vector_size=self.vector_size, window=self.window, sg=self.sg, negative=self.negative,
-                         sample=self.sample, min_count=min_count, workers=self.workers, seed=seed,
-                         hashfxn=stable_hash)
-        model.build_vocab(token_docs)
-        model.train(token_docs, total_examples=model.corpus_count, epochs=epochs)
-        self.wv_ = model.wv
-        self.min_count_ = min_count
-        self.epochs_ = epochs
+        self.wv_ = train_skipgram(token_docs, vector_size=self.vector_size, window=self.window, sg=self.sg,
+                                  negative=self.negative, sample=self.sample, min_count=min_count,
+                                  epochs=epochs, workers=self.workers, seed=seed)
+        self.min_count_ = int(min_count)
+        self.epochs_ = int(epochs)
         self.n_tokens_ = n_tokens
         return self
