@@ -159,20 +159,21 @@ def _signals_deferred() -> Iterator[None]:
 
 def _swap_in(tmp: Path, out: Path, parent: Path) -> None:
     _fsync_tree(tmp)
-    with _signals_deferred():
-        if not out.exists():
-            os.rename(tmp, out)
+    leftover: Path | None = None  # what to delete once the new results are in place
+    try:
+        with _signals_deferred():  # a signal arriving here is delivered after the swap
+            if not out.exists():
+                os.rename(tmp, out)
+            elif _exchange(tmp, out):  # tmp now holds the previous results
+                leftover = tmp
+            else:
+                leftover = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=parent))
+                os.rename(out, leftover / "previous")
+                os.rename(tmp, out)
             _fsync_dir(parent)
-            return
-        if _exchange(tmp, out):  # tmp now holds the previous results
-            _fsync_dir(parent)
-            shutil.rmtree(tmp, ignore_errors=True)
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=parent))
-        os.rename(out, old / "previous")
-        os.rename(tmp, out)
-        _fsync_dir(parent)
-    shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if leftover is not None:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 @contextlib.contextmanager
