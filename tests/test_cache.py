@@ -1,0 +1,212 @@
+"""The streaming path: token cache, pooling/word2vec/topics from the cache, large-n clustering, CLI flags."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+from sklearn.metrics import normalized_mutual_info_score as nmi
+
+from textcluster import SpacyTokenizer, TextClusterer, read_corpus
+from textcluster.cache import (TokenCache, build_token_cache, embed_from_cache, local_mapper,
+                               topics_from_cache, train_word2vec_from_cache)
+from textcluster.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def corpus(demo_path):
+    return read_corpus(demo_path)
+
+
+@pytest.fixture(scope="module")
+def mem_tokens(corpus):
+    return SpacyTokenizer().fit().transform([d.text for d in corpus])
+
+
+@pytest.fixture(scope="module")
+def cache(corpus, tmp_path_factory):
+    return build_token_cache(corpus, SpacyTokenizer(), tmp_path_factory.mktemp("cache"), partition_docs=100)
+
+
+def test_cache_matches_in_memory_tokenization(cache, corpus, mem_tokens):
+    docs = list(corpus)
+    assert len(cache) == len(docs) == cache.n_docs
+    assert list(cache) == mem_tokens
+    assert cache[3] == mem_tokens[3] and cache[-1] == mem_tokens[-1] and cache[10:13] == mem_tokens[10:13]
+    assert cache.ids == [d.id for d in docs] and cache.labels == [d.label for d in docs]
+    counts = Counter(t for d in mem_tokens for t in d)
+    assert dict(zip(cache.words, cache.counts.tolist())) == dict(counts)
+    df = Counter(t for d in mem_tokens for t in set(d))
+    assert dict(zip(cache.words, cache.df.tolist())) == dict(df)
+    # canonical order: count descending, then word
+    assert list(zip(-cache.counts, cache.words)) == sorted(zip(-cache.counts, cache.words))
+    assert isinstance(cache.tokens, np.memmap) and cache.tokens.dtype == np.int32
+    assert cache.offsets[-1] == cache.n_tokens == sum(map(len, mem_tokens))
+
+
+def test_cache_bytes_do_not_depend_on_partitions_or_workers(cache, corpus, tmp_path):
+    other = build_token_cache(corpus, SpacyTokenizer(), tmp_path, partition_docs=333,
+                              mapper=local_mapper(2))
+    for name in ("tokens.i32", "offsets.i64", "vocab.tsv", "docs.jsonl"):
+        assert (other.path / name).read_bytes() == (cache.path / name).read_bytes(), name
+
+
+def test_cache_is_reused_and_interrupt_leaves_nothing(corpus, tmp_path):
+    first = build_token_cache(corpus, SpacyTokenizer(), tmp_path)
+
+    def never(settings, partitions):
+        raise AssertionError("a matching cache must be reused, not rebuilt")
+        yield
+    again = build_token_cache(corpus, SpacyTokenizer(), tmp_path, mapper=never)
+    assert again.path == first.path
+    # different settings -> a different cache; an interrupted build leaves no folder behind
+    def interrupted(settings, partitions):
+        for i, texts in enumerate(partitions):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield local_mapper(1)(settings, [texts]).__next__()
+    with pytest.raises(KeyboardInterrupt):
+        build_token_cache(corpus, SpacyTokenizer(remove_stop=False), tmp_path, mapper=interrupted,
+                          partition_docs=100)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.path.name]
+
+
+def test_cache_refuses_bad_input(tmp_path):
+    with pytest.raises(InputError, match="one-shot"):
+        build_token_cache((d for d in ["a b"]), SpacyTokenizer(), tmp_path)
+    with pytest.raises(InputError, match="no documents"):
+        build_token_cache([], SpacyTokenizer(), tmp_path)
+    with pytest.raises(InputError, match="not a textcluster token cache"):
+        TokenCache(tmp_path)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
+def test_pooling_from_cache_equals_document_embedder(cache, mem_tokens, pooling, tmp_path):
+    from textcluster.embed import make_embedder
+
+    de = make_embedder("word2vec", pooling=pooling, epochs=2, random_state=0)
+    X = embed_from_cache(de, cache, tmp_path / "v.npy")
+    assert isinstance(X, np.memmap) and X.dtype == np.float32 and X.shape == (len(mem_tokens), 100)
+    # the fitted embedder maps the same tokens to the same vectors in memory
+    np.testing.assert_allclose(np.asarray(X), de.transform(mem_tokens), atol=1e-5)
+    assert de.n_empty_ == int((np.abs(np.asarray(X)).sum(1) == 0).sum())
+
+
+def test_word2vec_corpus_file_mode(cache):
+    from textcluster import Word2VecEmbedder
+
+    we = train_word2vec_from_cache(Word2VecEmbedder(workers=2, epochs=2, min_count=3), cache, corpus_file=True)
+    assert (cache.path / "corpus.txt").exists()
+    lines = (cache.path / "corpus.txt").read_text().splitlines()
+    assert len(lines) == cache.n_docs and lines[5].split() == cache[5]
+    assert set(we.wv_.key_to_index) == {w for w, c in zip(cache.words, cache.counts) if c >= 3}
+
+
+def test_cache_feeds_cooccurrence_counting(cache, mem_tokens):
+    from textcluster.cooccurrence import build_vocabulary, count_cooccurrences
+
+    words, _ = build_vocabulary(mem_tokens, min_count=2)
+    index = {w: i for i, w in enumerate(words)}
+    a = count_cooccurrences(cache, index, window=3, chunk_tokens=500)
+    b = count_cooccurrences(mem_tokens, index, window=3)
+    assert abs(a - b).max() < 1e-4
+
+
+def test_topics_from_cache_equal_ctfidf(cache, mem_tokens):
+    from textcluster.topics import ctfidf_words
+
+    labels = np.random.default_rng(0).integers(-1, 4, size=len(mem_tokens))
+    X = np.random.default_rng(1).normal(size=(len(mem_tokens), 5)).astype(np.float32)
+    topics = topics_from_cache(cache, labels, X, top_n=6)
+    ref = ctfidf_words(mem_tokens, labels, top_n=6, bigrams=False)
+    assert [t.cluster for t in topics] == sorted(ref, key=lambda c: (c < 0, -(labels == c).sum(), c))
+    for t in topics:
+        assert [w for w, _ in t.words] == [w for w, _ in ref[t.cluster]]
+        assert t.size == int((labels == t.cluster).sum())
+
+
+def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
+    streamed = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit_corpus(corpus)
+    memory = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit(list(corpus))
+    assert streamed.algorithm_ == "kmeans" and len(streamed.labels_) == len(memory.labels_)
+    assert streamed.doc_ids_ == memory.doc_ids_ and streamed.texts_ is None
+    assert set(streamed.embedder_.wv_.key_to_index) == set(memory.embedder_.wv_.key_to_index)
+    assert len(streamed.topics_) == streamed.n_clusters_ == 8
+    # predict goes through the ordinary in-memory path
+    assert (streamed.predict(list(corpus)[:50]) == streamed.labels_[:50]).mean() > 0.9
+    import textcluster.cluster as C
+    monkeypatch.setattr(C, "LARGE_N", 100)
+    big = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit_corpus(corpus)
+    assert big.algorithm_ == "minibatch-kmeans" and type(big.clusterer_).__name__ == "MiniBatchKMeansClusterer"
+    assert big.labels_.shape == (480,) and len(big.topics_) == big.n_clusters_  # quality: see the blobs test
+
+
+def test_minibatch_kmeans_and_hdbscan_on_a_sample():
+    from sklearn.datasets import make_blobs
+
+    from textcluster.cluster import HDBSCANClusterer, MiniBatchKMeansClusterer, make_clusterer, resolve_algorithm
+
+    X, y = make_blobs(3000, n_features=8, centers=5, cluster_std=0.6, random_state=0)
+    km = make_clusterer("minibatch-kmeans", k=5, random_state=0).fit(X)
+    assert isinstance(km, MiniBatchKMeansClusterer) and nmi(y, km.labels_) > 0.95
+    assert (km.predict(X[:100]) == km.labels_[:100]).all()
+    hd = HDBSCANClusterer(max_fit_samples=400, random_state=0).fit(X)
+    assert hd.fit_samples_ == 400 and hd.labels_.shape == (3000,) and hd.probabilities_.shape == (3000,)
+    assert nmi(y, hd.labels_) > 0.9
+    assert HDBSCANClusterer(max_fit_samples=None).fit(X[:500]).fit_samples_ == 500
+    with pytest.raises(InputError, match="max_fit_samples"):
+        HDBSCANClusterer(max_fit_samples=1).fit(X)
+    assert resolve_algorithm("kmeans", 10**6) == "minibatch-kmeans"
+    assert resolve_algorithm("kmeans", 100) == "kmeans" and resolve_algorithm("hdbscan", 10**6) == "hdbscan"
+
+
+def test_cli_stream_and_cache_dir(demo_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from textcluster.cli import app
+
+    out, cdir = tmp_path / "out", tmp_path / "cache"
+    args = ["cluster", str(demo_path), "--k", "8", "--out", str(out), "--cache-dir", str(cdir), "-q",
+            "--epochs", "3"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["streamed"] is True and m["algorithm"] == "kmeans" and m["n_docs"] == 480 and "nmi" in m
+    rows = (out / "assignments.csv").read_text().splitlines()
+    assert rows[0] == "id,cluster,label" and rows[1].startswith("d0001,") and len(rows) == 481
+    assert len(list(cdir.glob("tokens-*/meta.json"))) == 1
+
+
+def test_cli_ctrl_c_exits_130_and_writes_nothing(demo_path, tmp_path):
+    big = tmp_path / "big.jsonl"
+    lines = demo_path.read_text().splitlines()
+    with open(big, "w") as fh:
+        for rep in range(40):
+            for line in lines:
+                rec = json.loads(line)
+                rec["id"] = f"{rec['id']}-{rep}"
+                fh.write(json.dumps(rec) + "\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "textcluster.cli", "cluster", str(big), "--out", str(out),
+                             "--cache-dir", str(tmp_path / "cache"), "-q", "--n-process", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a background parent may ignore SIGINT; give the child the default (Ctrl-C) behaviour
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "cache").glob(".tokens.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # wait until the cache is being written
+    time.sleep(0.5)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+    assert not list((tmp_path / "cache").glob("tokens-*"))
+    assert not list((tmp_path / "cache").glob(".tokens.tmp-*"))
