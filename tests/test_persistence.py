@@ -27,16 +27,18 @@ def hdbscan_model(demo_docs):
 @pytest.fixture
 def no_pickle(monkeypatch):
     """Any attempt to unpickle (or torch.load) during the test fails it."""
+    import torch  # imported first: its modules subclass pickle.Unpickler at import time
+
     def boom(*a, **k):
         raise AssertionError("unpickling attempted")
+
+    class NoUnpickler(pickle.Unpickler):
+        def __init__(self, *a, **k):
+            boom()
     monkeypatch.setattr(pickle, "load", boom)
     monkeypatch.setattr(pickle, "loads", boom)
-    monkeypatch.setattr(pickle, "Unpickler", boom)
-    try:
-        import torch
-        monkeypatch.setattr(torch, "load", boom)
-    except ImportError:  # pragma: no cover
-        pass
+    monkeypatch.setattr(pickle, "Unpickler", NoUnpickler)
+    monkeypatch.setattr(torch, "load", boom)
 
 
 def test_kmeans_roundtrip_reproduces_labels_exactly(kmeans_model, demo_docs, tmp_path, no_pickle):
@@ -192,3 +194,21 @@ def test_cli_predict_bad_model_is_one_line_exit_2(demo_path, tmp_path, capsys):
     code, _, err = _run(["predict", tmp_path / "m", demo_path, "--out", tmp_path / "p.csv"], capsys)
     assert code == 2 and err.count("\n") == 1 and "not a textcluster model" in err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_torch_reducer_is_saved_with_safetensors(demo_docs, tmp_path, no_pickle):
+    from textcluster.nn import AutoEncoder
+
+    m = TextClusterer(k=4, embedding="tfidf-lsa", reduce="pca").fit(demo_docs[:120])
+    # swap in a torch autoencoder as the reducer (what reduce="ae" builds once registered)
+    m.reducer_ = AutoEncoder(n_components=6, max_epochs=3, device="cpu").fit(m.vectors_)
+    m.embedding_ = m.reducer_.transform(m.vectors_)
+    m.labels_ = m.clusterer_.fit(m.embedding_).labels_
+    m.save(tmp_path / "m")
+    assert (tmp_path / "m" / "model.reducer_" / "weights.safetensors").is_file()
+    loaded = TextClusterer.load(tmp_path / "m")
+    assert type(loaded.reducer_) is AutoEncoder
+    assert np.array_equal(loaded.predict(demo_docs[:120]), m.labels_)
+    _corrupt(tmp_path / "m" / "model.reducer_" / "weights.safetensors", "flip")
+    with pytest.raises(InputError, match="checksum"):
+        TextClusterer.load(tmp_path / "m")

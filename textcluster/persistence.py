@@ -6,7 +6,8 @@ A model directory holds
   every fitted attribute in a small typed JSON encoding, and the SHA-256 of every array file;
 - ``*.npy``: numeric arrays (read back with ``np.load(allow_pickle=False)``);
 - ``*.w2v``: word vectors in the binary word2vec format (gensim ``KeyedVectors``);
-- ``*.safetensors``: torch tensors of neural components (when a component offers them).
+- a sub-folder per torch model of :mod:`textcluster.nn` (e.g. an autoencoder reducer), written by its own
+  ``save``: ``weights.safetensors`` + ``config.json`` (checksummed here too).
 
 Loading never unpickles and never runs code from the directory: objects are rebuilt only from classes of
 ``textcluster``, ``sklearn`` and ``hdbscan`` named in the config (anything else is refused), with JSON
@@ -181,12 +182,16 @@ class _Writer:
             from dataclasses import asdict
             return {"topic": _plain({k: (list(map(list, v)) if k == "words" else v)
                                      for k, v in asdict(value).items()})}
-        if hasattr(value, "save_safetensors") and hasattr(type(value), "load_safetensors"):
-            # neural components provide their own safetensors I/O (weights + JSON config)
-            name = self._name(where, ".safetensors")
-            meta = value.save_safetensors(self.root / name)
-            self._record(name)
-            return {"safetensors": name, "class": _class_path(value), "meta": _plain(meta or {})}
+        if mod.startswith("textcluster.nn") and hasattr(value, "save") and hasattr(type(value), "load"):
+            # torch models of textcluster.nn write their own folder: weights.safetensors + config.json
+            sub = self._name(where, "")
+            value.save(self.root / sub)
+            for f in sorted((self.root / sub).rglob("*")):
+                if f.is_file():
+                    self._record(f.relative_to(self.root).as_posix())
+            return {"nn_model": sub, "class": _class_path(value)}
+        if mod == "torch" and type(value).__name__ in ("Tensor", "Parameter"):
+            return {"torch": self.array(value.detach().cpu().numpy(), where)}
         if hasattr(value, "get_params") and (mod + ".").startswith(_ALLOWED_MODULES):
             return self.estimator(value, where)
         return self._fail(value, where)
@@ -218,8 +223,9 @@ class _Reader:
         self.files = files
 
     def _path(self, name: str) -> Path:
-        if not isinstance(name, str) or name not in self.files or "/" in name or "\\" in name \
-                or name.startswith("."):
+        parts = name.split("/") if isinstance(name, str) else []
+        if not isinstance(name, str) or name not in self.files or "\\" in name \
+                or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
             raise InputError(f"model config refers to {name!r}, which is not among its checksummed files")
         path = self.root / name
         if not path.is_file():
@@ -286,10 +292,19 @@ class _Reader:
             d = dict(spec["topic"])
             d["words"] = [(str(w), float(s)) for w, s in d.get("words", [])]
             return Topic(**d)
-        if "safetensors" in spec:
+        if "nn_model" in spec:
             cls = _resolve(spec["class"])
-            path = self._path(spec["safetensors"])
-            return cls.load_safetensors(path, spec.get("meta") or {})
+            sub = spec["nn_model"]
+            inside = [f for f in self.files if f.startswith(f"{sub}/")]
+            if not spec["class"].startswith("textcluster.nn") or f"{sub}/config.json" not in inside:
+                raise InputError(f"model config names a neural component {spec['class']!r} without its files")
+            for f in inside:
+                self._path(f)  # checksum of every file of the component before its loader reads them
+            return cls.load(self.root / sub)
+        if "torch" in spec:
+            import torch
+
+            return torch.from_numpy(np.array(self.decode(spec["torch"])))
         if "estimator" in spec:
             return self.estimator(spec)
         raise InputError(f"model config has an attribute of unknown type {sorted(spec)}; "
