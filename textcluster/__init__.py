@@ -6,9 +6,10 @@ from .corpus import Corpus, Document, read_corpus
 from .embed import DocumentEmbedder, TfidfLsaEmbedder, Word2VecEmbedder, make_embedder
 from .errors import InputError, TextclusterWarning
 from .metrics import cluster_accuracy, external_scores, silhouette
+from .compare import Comparison, compare_pipelines
 from .pipeline import TextClusterer, TopicGroup, group_topics
 from .tokenize import SpacyTokenizer
-from .topics import Topic, ctfidf_words, extract_topics, representative_documents
+from .topics import Topic, TopicHierarchy, ctfidf_words, extract_topics, representative_documents, topic_coherence
 
 __version__ = "0.1.0"
 
@@ -18,7 +19,8 @@ __all__ = [
     "SpacyTokenizer",
     "Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "make_embedder",
     "KMeansClusterer", "HDBSCANClusterer", "make_clusterer",
-    "Topic", "ctfidf_words", "representative_documents", "extract_topics",
+    "Topic", "ctfidf_words", "representative_documents", "extract_topics", "TopicHierarchy", "topic_coherence",
+    "compare_pipelines", "Comparison",
     "cluster_accuracy", "external_scores", "silhouette",
     "TextClusterer", "TopicGroup", "group_topics",
     "InputError", "TextclusterWarning",
