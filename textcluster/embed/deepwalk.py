@@ -55,7 +55,7 @@ def cooccurrence_graph(X: sp.spmatrix, words: Sequence[str], *, weight: str = "c
     if weight not in ("count", "ppmi"):
         raise InputError(f"weight must be 'count' or 'ppmi', got {weight!r}")
     W = ppmi(X) if weight == "ppmi" else sp.csr_matrix(X, dtype=np.float32)
-    W = sp.triu(W, k=1, format="csr") + sp.tril(W, k=-1, format="csr").T  # one entry per undirected edge
+    W = sp.triu(W, k=1, format="csr")  # X is symmetric: one entry per undirected edge, self-loops dropped
     if max_degree is not None:
         W = _top_k(W + W.T, int(max_degree))
         W = sp.triu(W.maximum(W.T), k=1, format="coo")
@@ -275,7 +275,7 @@ class DeepWalkEmbedder(BaseEstimator):
                                 window=self.skipgram_window, sg=1, negative=self.negative, sample=self.sample,
                                 min_count=1, epochs=self.epochs, workers=self.workers, seed=seed)
         t4 = time.perf_counter()
-        kv = KeyedVectors(vector_size=int(self.vector_size), count=V)
+        kv = KeyedVectors(vector_size=int(self.vector_size))
         kv.add_vectors(list(words), np.stack([kv_all[w] for w in words]) if V else
                        np.zeros((0, self.vector_size), np.float32))
         for w, c in zip(words, counter.counts_):

@@ -192,11 +192,17 @@ def _train(rows, cols, values, n_words, *, vector_size, x_max, alpha, epochs, le
 
 
 def _adagrad_rows(P, gsq, rows, grad, lr: float) -> None:
-    """AdaGrad step on ``rows`` of ``P`` as the reference does: ``step = lr*g / sqrt(G)``, then ``G += step^2``."""
+    """AdaGrad step on ``rows`` of ``P``: ``s = lr * g``, ``G += s^2``, ``P -= s / sqrt(G)``.
+
+    As in the reference, ``G`` starts at 1 and accumulates squared scaled steps; unlike the reference's
+    per-entry updates, ``g`` sums a whole batch's gradients for a word, so the current step is included in
+    ``G`` before dividing: every coordinate then moves by less than 1 per batch, which keeps large batches
+    stable for frequent words.
+    """
     grad.mul_(lr)
-    old = gsq.index_select(0, rows)
-    P.index_copy_(0, rows, P.index_select(0, rows).addcdiv_(grad, old.sqrt(), value=-1.0))
-    gsq.index_copy_(0, rows, old.addcmul_(grad, grad))
+    acc = gsq.index_select(0, rows).addcmul_(grad, grad)
+    P.index_copy_(0, rows, P.index_select(0, rows).addcdiv_(grad, acc.sqrt(), value=-1.0))
+    gsq.index_copy_(0, rows, acc)
 
 
 def _runs(sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -401,7 +407,7 @@ class GloVeEmbedder(BaseEstimator):
                                        "max_vocab": self.max_vocab, "x_max": float(self.x_max),
                                        "alpha": float(self.alpha), "learning_rate": float(self.learning_rate),
                                        "batch_size": int(self.batch_size), "seed": seed})
-        kv = KeyedVectors(vector_size=int(self.vector_size), count=len(counter.words_))
+        kv = KeyedVectors(vector_size=int(self.vector_size))
         kv.add_vectors(counter.words_, res["W"] + res["C"])
         for w, c in zip(counter.words_, counter.counts_):
             kv.set_vecattr(w, "count", int(c))
