@@ -502,3 +502,51 @@ def test_output_folder_has_marker_and_ordinary_permissions(tmp_path, capsys):
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "o").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+# -- images and tables (issue 4's readers; skipped where they are absent) --------------------------------
+def _cli_has(command: str) -> bool:
+    import typer
+
+    from textcluster.cli import app
+
+    return command in typer.main.get_command(app).commands
+
+
+def test_images_of_mixed_sizes(tmp_path, capsys):
+    images = pytest.importorskip("textcluster.images")
+    Image = pytest.importorskip("PIL.Image")
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i, size in enumerate([(8, 8), (8, 8), (12, 10)]):
+        Image.fromarray(rng.integers(0, 255, size, dtype=np.uint8)).save(folder / f"{i}.png")
+    with pytest.raises(InputError, match="differ in size"):
+        images.read_images(folder)
+    (folder / "2.png").unlink()
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))  # a truncated image
+    with pytest.raises(InputError, match="broken.png"):
+        images.read_images(folder)
+    if _cli_has("images"):
+        (folder / "broken.png").unlink()
+        Image.fromarray(rng.integers(0, 255, (5, 7), dtype=np.uint8)).save(folder / "odd.png")
+        code, _, err = run(["images", folder, "--out", tmp_path / "o", "-q"], capsys)
+        assert_clean_error(code, err, "differ in size")
+        assert not (tmp_path / "o").exists()
+
+
+def test_table_with_nan_and_non_numeric_columns(tmp_path, capsys):
+    tabular = pytest.importorskip("textcluster.tabular")
+    src = tmp_path / "t.csv"
+    src.write_text("id,a,b,colour,label\n1,0.5,1,red,x\n2,,2,blue,y\n3,1.5,nan,red,x\n4,2.0,4,green,y\n")
+    with pytest.raises(InputError, match="missing values"):
+        tabular.read_table(src)
+    with pytest.raises(InputError, match="not numeric"):
+        tabular.read_table(src, columns=["a", "colour"], impute="mean")
+    t = tabular.read_table(src, impute="mean")
+    X = np.asarray(t.X)
+    assert X.shape == (4, 2) and np.isfinite(X).all()  # the text column is left out, NaNs imputed
+    if _cli_has("table"):
+        code, _, err = run(["table", src, "--out", tmp_path / "o", "--k", 2, "-q"], capsys)
+        assert_clean_error(code, err, "missing values")
+        assert not (tmp_path / "o").exists()
