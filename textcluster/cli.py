@@ -192,7 +192,8 @@ def predict_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="CSV file to write (id,cluster), replaced atomically."),
     text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
     id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids."),
-    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail or replace bad bytes."),
+    encoding_errors: str = _choice("replace", ("replace", "strict"), "Invalid UTF-8: replace bad bytes by "
+                                   "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Assign new documents to the clusters of a saved model; write a CSV with id and cluster columns."""
@@ -247,7 +248,8 @@ def compare_cmd(
     label_field: Optional[str] = typer.Option(None, help="JSONL field / CSV column with gold labels, reported "
                                                           "as NMI/ARI/ACC (default: 'label' when present)."),
     id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids."),
-    encoding_errors: str = _choice("strict", ("strict", "replace"), "Invalid UTF-8: fail or replace bad bytes."),
+    encoding_errors: str = _choice("replace", ("replace", "strict"), "Invalid UTF-8: replace bad bytes by "
+                                   "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Rank a small grid of embeddings x reducers x algorithms x k by internal scores; recommend one."""
