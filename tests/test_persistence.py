@@ -212,3 +212,16 @@ def test_torch_reducer_is_saved_with_safetensors(demo_docs, tmp_path, no_pickle)
     _corrupt(tmp_path / "m" / "model.reducer_" / "weights.safetensors", "flip")
     with pytest.raises(InputError, match="checksum"):
         TextClusterer.load(tmp_path / "m")
+
+
+_FAST = {"word2vec": {"vector_size": 16, "epochs": 3}, "glove": {"vector_size": 16, "epochs": 3},
+         "deepwalk": {"vector_size": 16, "walks_per_node": 2, "walk_length": 10}}
+
+
+@pytest.mark.parametrize("embedding", __import__("textcluster.embed", fromlist=["EMBEDDINGS"]).EMBEDDINGS)
+def test_every_registered_embedder_roundtrips(embedding, demo_docs, tmp_path):
+    pooling = "mean" if embedding == "tfidf-lsa" else "sif"
+    m = TextClusterer(k=4, embedding=embedding, pooling=pooling, embedding_params=_FAST.get(embedding)
+                      ).fit(demo_docs[:120])
+    m.save(tmp_path / "m")
+    assert np.array_equal(TextClusterer.load(tmp_path / "m").predict(demo_docs[:120]), m.labels_)
