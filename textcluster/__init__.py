@@ -3,7 +3,9 @@ import logging
 
 from .cluster import HDBSCANClusterer, KMeansClusterer, make_clusterer
 from .corpus import Corpus, Document, read_corpus
-from .embed import DocumentEmbedder, TfidfLsaEmbedder, Word2VecEmbedder, make_embedder
+from .cooccurrence import CooccurrenceCounter
+from .embed import (DeepWalkEmbedder, DocumentEmbedder, GloVeEmbedder, PretrainedEmbedder, TfidfLsaEmbedder,
+                    Word2VecEmbedder, load_vectors, make_embedder, nearest_words, save_vectors)
 from .errors import InputError, TextclusterWarning
 from .metrics import cluster_accuracy, external_scores, silhouette
 from .compare import Comparison, compare_pipelines
@@ -18,6 +20,8 @@ __all__ = [
     "Corpus", "Document", "read_corpus",
     "SpacyTokenizer",
     "Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "make_embedder",
+    "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "CooccurrenceCounter",
+    "load_vectors", "save_vectors", "nearest_words",
     "KMeansClusterer", "HDBSCANClusterer", "make_clusterer",
     "Topic", "ctfidf_words", "representative_documents", "extract_topics", "TopicHierarchy", "topic_coherence",
     "compare_pipelines", "Comparison",

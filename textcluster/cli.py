@@ -42,6 +42,44 @@ def _choice(default: str, names, help: str):
     return typer.Option(default, help=f"{help} [{shown}]", callback=check)
 
 
+def _embedding_option(default: str):
+    """``--embedding``: an embedder name or the path of a pretrained vectors file (GloVe / word2vec)."""
+    def check(value: str) -> str:
+        from .embed import is_vectors_path
+        if value in EMBEDDINGS or is_vectors_path(value):
+            return value
+        raise typer.BadParameter(f"{value!r} is neither one of {', '.join(EMBEDDINGS)} nor an existing "
+                                 "vectors file (GloVe or word2vec, text or binary)")
+    return typer.Option(default, help=f"Document vectors: {'|'.join(EMBEDDINGS)} (word2vec, glove, deepwalk "
+                        "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), or the path of a "
+                        "pretrained GloVe/word2vec vectors file.", callback=check)
+
+
+def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[int], epochs: Optional[int],
+                          min_count: Optional[int], workers: int) -> dict:
+    """Parameters the CLI passes to the word embedder named ``embedding`` (none for tfidf-lsa / files)."""
+    if embedding not in ("word2vec", "glove", "deepwalk"):
+        return {}
+    params: dict = {"vector_size": vector_size, "workers": workers, "min_count": min_count or "auto"}
+    if window is not None:
+        params["window"] = window
+    if embedding == "deepwalk":
+        if epochs is not None:
+            params["epochs"] = epochs
+    else:
+        params["epochs"] = epochs or "auto"
+    return params
+
+
+def _vector_report(embedder) -> dict:
+    """Out-of-vocabulary counts of a pretrained-vectors embedder, for metrics.json (empty otherwise)."""
+    inner = getattr(embedder, "word_embedder_", None)
+    if inner is None or not hasattr(inner, "oov_rate_"):
+        return {}
+    return {"oov_tokens": inner.n_oov_tokens_, "oov_types": inner.n_oov_types_,
+            "oov_rate": round(inner.oov_rate_, 4), "n_tokens": inner.n_tokens_}
+
+
 @app.callback()
 def _root() -> None:
     """textcluster: cluster a document collection and describe its topics."""
@@ -52,8 +90,7 @@ def cluster_cmd(
     input: Path = typer.Argument(..., help="Corpus: .txt (one document per line), .jsonl/.jsonl.gz, .csv, "
                                            "or a directory of .txt files (label = sub-folder)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
-    embedding: str = _choice("word2vec", EMBEDDINGS, "Document vectors: word2vec (trained on the corpus) "
-                                                   "or tfidf-lsa (TF-IDF + truncated SVD)."),
+    embedding: str = _embedding_option("word2vec"),
     pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
     reduce: str = _choice("none", list(REDUCERS), "Reduce document vectors before clustering."),
     algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
@@ -71,17 +108,21 @@ def cluster_cmd(
     encoding_errors: str = _choice("replace", ("replace", "strict"), "Invalid UTF-8: replace bad bytes by "
                                    "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     vector_size: int = typer.Option(100, min=2, help="Word vector dimension."),
-    window: int = typer.Option(5, min=1, help="Word2Vec context window."),
-    epochs: Optional[int] = typer.Option(None, min=1, help="Word2Vec epochs (default: scaled to corpus size)."),
+    window: Optional[int] = typer.Option(None, min=1, help="Context window (default: 5 for word2vec, 10 for "
+                                                          "glove and deepwalk)."),
+    epochs: Optional[int] = typer.Option(None, min=1, help="Training epochs (default: scaled to corpus size; "
+                                                           "deepwalk: passes over the walks, default 1)."),
     min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
-    workers: int = typer.Option(1, min=1, help="Word2Vec threads (1 = fully reproducible)."),
+    workers: int = typer.Option(1, min=1, help="Training threads (1 = fully reproducible)."),
+    save_vectors: Optional[Path] = typer.Option(None, help="Also write the word vectors to this file "
+                                                "(word2vec text format; word embeddings only)."),
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores; corpora under 1,000 "
                                            "documents always use one)."),
     min_cluster_size: Optional[int] = typer.Option(None, min=2, help="HDBSCAN smallest cluster "
                                                                       "(default: 0.5 % of documents, >= 5)."),
     assign_noise: bool = typer.Option(False, help="HDBSCAN: assign noise documents to the nearest cluster."),
-    keep_stopwords: bool = typer.Option(False, help="Keep stop words."),
-    no_lemma: bool = typer.Option(False, help="Do not lemmatize."),
+    drop_stopwords: bool = typer.Option(True, "--drop-stopwords/--keep-stopwords", help="Drop stop words."),
+    lemma: bool = typer.Option(True, "--lemma/--no-lemma", help="Replace tokens by their lemma."),
     top_words: int = typer.Option(10, min=1, help="Topic words per cluster."),
     stream: Optional[bool] = typer.Option(None, "--stream/--in-memory", help="Stream the corpus through an "
                                           "on-disk token cache (bounded memory; MiniBatchKMeans above 50,000 "
@@ -111,17 +152,18 @@ def cluster_cmd(
         docs = list(corpus)
         ids = [d.id for d in docs]
         labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
-    embedding_params: dict = {}
-    if embedding == "word2vec":
-        embedding_params = {"vector_size": vector_size, "window": window, "workers": workers,
-                            "epochs": epochs or "auto", "min_count": min_count or "auto"}
+    embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
+                                             min_count=min_count, workers=workers)
+    if save_vectors is not None and embedding == "tfidf-lsa":
+        raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
+                         "not tfidf-lsa")
     cluster_params = {}
     if algorithm == "hdbscan":
         cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
     model = TextClusterer(k=k, embedding=embedding, pooling=pooling, reduce=reduce, algorithm=algorithm,
                           lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
                           random_state=seed, embedding_params=embedding_params, cluster_params=cluster_params,
-                          tokenizer_params={"remove_stop": not keep_stopwords, "lemmatize": not no_lemma})
+                          tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
     with atomic_dir(out) as tmp:
         bars = RichProgress(enabled=None if not quiet else False)
         if stream:
@@ -134,6 +176,10 @@ def cluster_cmd(
             model.fit(docs, progress=bars)
         metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
         metrics["n_empty_docs"] = model.n_empty_docs_
+        metrics.update(_vector_report(model.embedder_))
+        if save_vectors is not None:
+            from .embed import save_vectors as _save_vectors
+            _save_vectors(model.embedder_.wv_, save_vectors)
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
         metrics["streamed"] = bool(stream)
@@ -176,6 +222,8 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     if metrics["noise_fraction"]:
         parts.append(f"noise={metrics['noise_fraction']:.1%}")
     parts.append(f"empty docs={metrics['n_empty_docs']}")
+    if "oov_rate" in metrics:
+        parts.append(f"OOV tokens={metrics['oov_tokens']} ({metrics['oov_rate']:.1%})")
     if metrics.get("algorithm"):
         parts.append(f"algorithm={metrics['algorithm']}")
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
@@ -309,6 +357,50 @@ def _print_comparison(result, input: Path, out: Path) -> None:
         console.print(f"{failed} configurations failed (see compare.csv, column error)")
     console.print(f"recommended: {result.command(str(input))}")
     console.print(f"table written to {out}/ (compare.csv, compare.json)")
+
+
+@app.command("neighbors")
+def neighbors_cmd(
+    words: list[str] = typer.Argument(..., help="Word(s) to look up (as tokenized: lower-cased, lemmatized)."),
+    vectors: Optional[Path] = typer.Option(None, help="A vectors file (GloVe / word2vec text or binary) to "
+                                           "read instead of training."),
+    corpus: Optional[Path] = typer.Option(None, help="Train word vectors on this corpus (same formats as "
+                                          "`cluster`)."),
+    embedding: str = _choice("word2vec", ("word2vec", "glove", "deepwalk"), "Trainer used with --corpus."),
+    topn: int = typer.Option(10, min=1, help="Neighbours shown per word."),
+    save_vectors: Optional[Path] = typer.Option(None, help="Write the trained vectors here (word2vec text)."),
+    seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed."),
+    lang: str = typer.Option("en", help="Language for spacy.blank."),
+    text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
+    vector_size: int = typer.Option(100, min=2, help="Word vector dimension."),
+    window: Optional[int] = typer.Option(None, min=1, help="Context window (default: the trainer's)."),
+    epochs: Optional[int] = typer.Option(None, min=1, help="Training epochs (default: the trainer's)."),
+    min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
+    workers: int = typer.Option(1, min=1, help="Training threads (1 = fully reproducible)."),
+    n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores)."),
+) -> None:
+    """Show the nearest words of WORDS by cosine similarity, from a vectors file or trained on a corpus."""
+    from .embed import WORD_EMBEDDERS, load_vectors, nearest_words, save_vectors as _save_vectors
+
+    if (vectors is None) == (corpus is None):
+        raise InputError("give exactly one of --vectors FILE (read vectors) or --corpus INPUT (train on it)")
+    if vectors is not None:
+        kv = load_vectors(vectors)
+    else:
+        from . import SpacyTokenizer, read_corpus
+        texts = [d.text for d in read_corpus(corpus, text_field=text_field, label_field=None)]
+        tokens = SpacyTokenizer(lang=lang, n_process=n_process).fit().transform(texts)
+        params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
+                                       min_count=min_count, workers=workers)
+        kv = WORD_EMBEDDERS[embedding](random_state=seed, **params).fit(tokens).wv_
+    if save_vectors is not None:
+        _save_vectors(kv, save_vectors)
+    for word in words:
+        key = word.lower() if word not in kv.key_to_index else word
+        pairs = nearest_words(kv, key, topn=topn)
+        typer.echo(f"{key}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
+    if save_vectors is not None:
+        typer.echo(f"{len(kv)} vectors written to {save_vectors}")
 
 
 def _fail(message: str, code: int) -> None:

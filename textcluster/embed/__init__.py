@@ -2,20 +2,28 @@
 
 A *word embedder* learns gensim ``KeyedVectors`` from token lists (``fit(token_docs)`` sets ``wv_``);
 :class:`DocumentEmbedder` pools those word vectors into document vectors. ``tfidf-lsa`` maps token
-lists to document vectors directly. :func:`make_embedder` builds either from a name.
+lists to document vectors directly. :func:`make_embedder` builds either from a name, or from the path of a
+pretrained vectors file (GloVe / word2vec text or binary).
 """
 from __future__ import annotations
 
+import os
+
 from ..errors import InputError
+from .deepwalk import DeepWalkEmbedder
+from .glove import GloVeEmbedder
 from .lsa import TfidfLsaEmbedder
 from .pooling import POOLING_METHODS, DocumentEmbedder, pool_vectors
+from .pretrained import PretrainedEmbedder, load_vectors, nearest_words, save_vectors
 from .word2vec import Word2VecEmbedder
 
-__all__ = ["Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "pool_vectors", "make_embedder",
-           "WORD_EMBEDDERS", "EMBEDDINGS", "POOLING_METHODS"]
+__all__ = ["Word2VecEmbedder", "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "DocumentEmbedder",
+           "TfidfLsaEmbedder", "pool_vectors", "make_embedder", "load_vectors", "save_vectors", "nearest_words",
+           "is_vectors_path", "WORD_EMBEDDERS", "EMBEDDINGS", "POOLING_METHODS"]
 
 #: name -> word-embedder class; other embedders register here.
-WORD_EMBEDDERS: dict[str, type] = {"word2vec": Word2VecEmbedder}
+WORD_EMBEDDERS: dict[str, type] = {"word2vec": Word2VecEmbedder, "glove": GloVeEmbedder,
+                                   "deepwalk": DeepWalkEmbedder}
 #: every name accepted by ``--embedding``.
 EMBEDDINGS = tuple(WORD_EMBEDDERS) + ("tfidf-lsa",)
 
@@ -26,7 +34,7 @@ def make_embedder(name: str, *, pooling: str = "mean", random_state: int | None 
     Parameters
     ----------
     name : str
-        One of :data:`EMBEDDINGS`.
+        One of :data:`EMBEDDINGS`, or the path of a pretrained vectors file (:class:`PretrainedEmbedder`).
     pooling : str
         Pooling of word vectors into document vectors (word embedders only).
     random_state : int or None
@@ -36,8 +44,18 @@ def make_embedder(name: str, *, pooling: str = "mean", random_state: int | None 
     """
     if name == "tfidf-lsa":
         return TfidfLsaEmbedder(random_state=random_state, **params)
+    if name not in WORD_EMBEDDERS and is_vectors_path(name):
+        if pooling not in POOLING_METHODS:
+            raise InputError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
+        return DocumentEmbedder(PretrainedEmbedder(name, random_state=random_state, **params), pooling=pooling)
     if name not in WORD_EMBEDDERS:
-        raise InputError(f"unknown embedding {name!r}; choose one of {', '.join(EMBEDDINGS)}")
+        raise InputError(f"unknown embedding {name!r}; choose one of {', '.join(EMBEDDINGS)} "
+                         "or give the path of a GloVe/word2vec vectors file")
     if pooling not in POOLING_METHODS:
         raise InputError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
     return DocumentEmbedder(WORD_EMBEDDERS[name](random_state=random_state, **params), pooling=pooling)
+
+
+def is_vectors_path(name) -> bool:
+    """True when ``name`` is not an embedder name but an existing file (a pretrained vectors file)."""
+    return isinstance(name, (str, os.PathLike)) and str(name) not in EMBEDDINGS and os.path.isfile(name)
