@@ -5,11 +5,13 @@ external scores, NPMI coherence of the top-10 c-TF-IDF terms with words only / c
 all frequent bigrams, each cluster's label beside its majority newsgroup, and the save -> load -> predict
 round trip (agreement of re-predicted labels with the fitted ones, model size, seconds).
 Part ``compare``: ``compare_pipelines`` on a 2 x 1 x 2 grid with k in 10, 20, 40.
+Part ``bigrams``: NPMI with and without bigrams for the newsgroups themselves and TF-IDF/LSA + KMeans.
 
 Usage (timed: take the shared lock)::
 
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part fit --out /tmp/topics_fit.json
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part compare --out /tmp/topics_compare.json
+    flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part bigrams --out /tmp/topics_bigrams.json
 """
 from __future__ import annotations
 
@@ -96,14 +98,41 @@ def part_compare(docs) -> dict:
     return res
 
 
+def part_bigrams(docs, labels) -> dict:
+    """NPMI of the top-10 terms with words only / collocations / all bigrams, for the 20 newsgroups themselves
+    and for TF-IDF/LSA + KMeans (k = 20) clusters."""
+    from textcluster.cluster import make_clusterer
+    from textcluster.embed import make_embedder
+    from textcluster.tokenize import SpacyTokenizer
+
+    tokens = SpacyTokenizer(n_process=-1).fit().transform([d.text for d in docs])
+    X = make_embedder("tfidf-lsa", random_state=0).fit_transform(tokens)
+    groupings = {"newsgroups": np.unique(labels, return_inverse=True)[1],
+                 "tfidf-lsa + kmeans": make_clusterer("kmeans", k=20, random_state=0).fit(X).labels_}
+    out = {}
+    for name, lab in groupings.items():
+        for mode in (False, "auto", True):
+            t = time.perf_counter()
+            topics = extract_topics(tokens, lab, X, top_n=10, bigrams=mode)
+            secs = time.perf_counter() - t
+            vals = [v for v in npmi_coherence(tokens, [[w for w, _ in tp.words] for tp in topics]) if v is not None]
+            out[f"{name} | bigrams={mode}"] = {
+                "npmi": round(float(np.mean(vals)), 4), "topics_s": round(secs, 2),
+                "bigram_terms": sum(" " in w for tp in topics for w, _ in tp.words),
+                "examples": sorted({w for tp in topics for w, _ in tp.words if " " in w})[:15]}
+            print(name, mode, json.dumps(out[f"{name} | bigrams={mode}"]), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", choices=["fit", "compare"], default="fit")
+    ap.add_argument("--part", choices=["fit", "compare", "bigrams"], default="fit")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     docs = list(read_corpus(newsgroups_path(stripped=True)))
     labels = [d.label for d in docs]
-    res = part_fit(docs, labels) if args.part == "fit" else part_compare(docs)
+    res = part_fit(docs, labels) if args.part == "fit" else part_compare(docs) if args.part == "compare" \
+        else part_bigrams(docs, labels)
     args.out.write_text(json.dumps(res, indent=1))
 
 

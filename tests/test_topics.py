@@ -157,3 +157,12 @@ def test_reassign_noise(demo_docs):
 def test_topic_hierarchy_needs_two_topics():
     h = topic_hierarchy([["a"], ["b"]], [0, 0])
     assert h.linkage.shape == (0, 4) and h.cut(3) == {0: 0}
+
+
+def test_bigrams_never_change_word_scores():
+    docs, labels = _collocation_corpus()
+    plain = dict(ctfidf_words(docs, labels, top_n=100)[1])
+    with_bi = dict(ctfidf_words(docs, labels, top_n=100, bigrams=True)[1])
+    shared = set(plain) & set(with_bi)
+    assert len(shared) > 10
+    assert all(with_bi[w] == pytest.approx(plain[w]) for w in shared)

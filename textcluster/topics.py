@@ -121,8 +121,8 @@ def _bigrams(doc_idx: np.ndarray, word_idx: np.ndarray, V: int, mode, *, min_cou
     return pairs, d[occ], col[occ]
 
 
-def _doc_term(token_docs, bigrams=False) -> tuple[csr_matrix, np.ndarray]:
-    """Document-term count matrix (n, V [+ B]) and its terms."""
+def _doc_term(token_docs, bigrams=False) -> tuple[csr_matrix, np.ndarray, int]:
+    """Document-term count matrix (n, V [+ B]), its terms, and V (the first V columns are words)."""
     vocab, doc_idx, word_idx = _encode(token_docs)
     n, V = len(token_docs), len(vocab)
     D = csr_matrix((np.ones(len(word_idx)), (doc_idx, word_idx)), shape=(n, V))
@@ -132,7 +132,7 @@ def _doc_term(token_docs, bigrams=False) -> tuple[csr_matrix, np.ndarray]:
         D = hstack([D, B], format="csr")
         vocab = np.concatenate([vocab, np.array([f"{vocab[i]} {vocab[j]}" for i, j in pairs], dtype=object)])
     D.sum_duplicates()
-    return D, vocab
+    return D, vocab, V
 
 
 def ctfidf_matrix(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *, bigrams=False
@@ -140,7 +140,8 @@ def ctfidf_matrix(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *,
     """Class-based TF-IDF (BERTopic's c-TF-IDF) of every cluster.
 
     Each cluster's documents are joined into one; ``w(t, c) = tf(t, c) / |c| * log(1 + A / f(t))`` with
-    ``A`` the mean number of terms per cluster and ``f(t)`` the frequency of ``t`` over all clusters.
+    ``A`` the mean number of words per cluster and ``f(t)`` the frequency of ``t`` over all clusters
+    (``|c|`` and ``A`` count words, not bigrams, so bigrams never change the scores of words).
 
     Parameters
     ----------
@@ -162,10 +163,12 @@ def ctfidf_matrix(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *,
     if len(labels) != len(token_docs):
         raise InputError(f"labels has {len(labels)} entries for {len(token_docs)} documents")
     ids, inverse = np.unique(labels, return_inverse=True)
-    D, vocab = _doc_term(token_docs, bigrams)
+    D, vocab, n_words = _doc_term(token_docs, bigrams)
     onehot = csr_matrix((np.ones(len(labels)), (inverse, np.arange(len(labels)))), shape=(len(ids), len(labels)))
     T = (onehot @ D).astype(np.float64).tocsr()  # (c, T) term counts per cluster
-    totals = np.asarray(T.sum(axis=1)).ravel()
+    # |c| and A count words only, so adding bigrams leaves every word's score unchanged: a bigram enters a
+    # topic's top terms only when it outscores the words
+    totals = np.asarray(T[:, :n_words].sum(axis=1)).ravel()
     freq = np.asarray(T.sum(axis=0)).ravel()
     idf = np.log(1.0 + (totals.mean() if len(totals) else 0.0) / np.maximum(freq, 1))
     W = T.multiply(1.0 / np.maximum(totals, 1)[:, None]).multiply(idf[None, :]).tocsr()
