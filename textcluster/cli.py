@@ -133,9 +133,13 @@ def cluster_cmd(
     dask: Optional[str] = typer.Option(None, help="Run tokenization, counting, pooling and KMeans on Dask: "
                                        "'local' (a LocalCluster of 2 workers) or a scheduler address "
                                        "tcp://HOST:PORT (implies --stream; needs textcluster[dask])."),
+    map_: bool = typer.Option(True, "--map/--no-map", help="Write map.html (interactive) and map.png, a 2-D "
+                              "map of the documents (needs textcluster[viz])."),
+    map_method: str = _choice("graph", ("graph", "umap", "tsne", "pca"), "2-D projection for the map: graph "
+                              "(fast, built in), umap (needs umap-learn), tsne (slow), pca."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
-    """Cluster a document collection; write assignments.csv, topics.json and metrics.json to --out."""
+    """Cluster a document collection; write assignments.csv, topics.json, metrics.json and map.html to --out."""
     from . import TextClusterer, read_corpus
     from .atomic import atomic_dir
     from .progress import RichProgress
@@ -186,6 +190,9 @@ def cluster_cmd(
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
         metrics["config"] = {"input": str(input), **{k_: v for k_, v in model.get_params().items()
                                                       if not k_.endswith("_params")}}
+        if map_:
+            _write_maps(model, tmp, labels_true=labels_true, method=map_method, seed=seed, progress=bars,
+                        metrics=metrics)
         t_write = time.perf_counter()
         write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
                       metrics=metrics)
@@ -200,6 +207,24 @@ def cluster_cmd(
         typer.echo(str(out))
         return
     _print_summary(model, metrics, out)
+
+
+def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progress, metrics: dict) -> None:
+    """map.html + map.png into ``out``; skipped with a warning when plotly/matplotlib are not installed."""
+    try:
+        import matplotlib  # noqa: F401
+        import plotly  # noqa: F401
+    except ImportError:
+        warnings.warn("map skipped: plotly and matplotlib are needed (pip install 'textcluster[viz]'); "
+                      "--no-map silences this")
+        return
+    from .viz import write_maps
+
+    with progress.stage("map") as advance:
+        done = write_maps(model, out, method=method, labels_true=labels_true, random_state=seed)
+        advance(1)
+    metrics["seconds"].update({f"map_{k_}": v for k_, v in done["seconds"].items()})
+    metrics["map"] = {"method": method, "points": int(len(done["coords"]))}
 
 
 def _print_summary(model, metrics: dict, out: Path) -> None:
@@ -229,7 +254,8 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
     console.print("  ".join(parts))
-    console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json)")
+    console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json"
+                  f"{', map.html, map.png' if 'map' in metrics else ''})")
 
 
 @app.command("predict")

@@ -434,13 +434,19 @@ def write_map_png(path, coords, labels, *, topic_labels: dict[int, str] | None =
 
 # -- the maps of a fitted TextClusterer -----------------------------------------------------------------------
 def write_maps(model, out_dir, *, method: str = "graph", labels_true: Sequence | None = None,
-               html: bool = True, png: bool = True, random_state: int | None = 0, title: str | None = None
-               ) -> dict:
+               html: bool = True, png: bool = True, max_points: int = 50_000, random_state: int | None = 0,
+               title: str | None = None) -> dict:
     """Project a fitted :class:`~textcluster.TextClusterer`'s document vectors and write ``map.html`` and
     ``map.png`` into ``out_dir``.
 
     Hover shows each document's id, its gold label (``labels_true``, optional) and a snippet of its text
-    (when the model still holds ``texts_``). Returns {"coords": (n, 2) array, "seconds": {...}, "files": [...]}.
+    (when the model still holds ``texts_``). Collections larger than ``max_points`` are mapped on a random
+    sample of that many documents (a page with more points gets slow to open).
+
+    Returns
+    -------
+    dict
+        ``coords`` (m, 2) float32, ``indices`` (m,) the documents drawn, ``seconds`` per step, ``files``.
     """
     import time
 
@@ -448,23 +454,33 @@ def write_maps(model, out_dir, *, method: str = "graph", labels_true: Sequence |
     X = getattr(model, "embedding_", None)
     if X is None or not hasattr(model, "labels_"):
         raise InputError("the model is not fitted (or was loaded without its vectors); fit it before mapping")
+    if not isinstance(max_points, (int, np.integer)) or max_points < 3:
+        raise InputError(f"max_points must be an int >= 3, got {max_points!r}")
+    n = len(model.labels_)
+    rng = np.random.default_rng(random_state)
+    indices = np.arange(n) if n <= max_points else np.sort(rng.choice(n, max_points, replace=False))
+    labels = np.asarray(model.labels_)[indices]
+
+    def pick(values):
+        return None if values is None else [values[i] for i in indices]
+
     topic_labels = {t.cluster: t.label for t in model.topics_}
     t0 = time.perf_counter()
-    coords = project(np.asarray(X), method, random_state=random_state)
+    coords = project(np.asarray(X[indices] if n > max_points else X), method, random_state=random_state)
     seconds = {"project": round(time.perf_counter() - t0, 3)}
     files = []
     if html:
         t0 = time.perf_counter()
-        files.append(write_map_html(out_dir / "map.html", coords, model.labels_, topic_labels=topic_labels,
-                                    texts=getattr(model, "texts_", None), ids=getattr(model, "doc_ids_", None),
-                                    labels_true=labels_true, title=title))
+        files.append(write_map_html(out_dir / "map.html", coords, labels, topic_labels=topic_labels,
+                                    texts=pick(getattr(model, "texts_", None)),
+                                    ids=pick(getattr(model, "doc_ids_", None)), labels_true=pick(labels_true),
+                                    title=title))
         seconds["html"] = round(time.perf_counter() - t0, 3)
     if png:
         t0 = time.perf_counter()
-        files.append(write_map_png(out_dir / "map.png", coords, model.labels_, topic_labels=topic_labels,
-                                   title=title))
+        files.append(write_map_png(out_dir / "map.png", coords, labels, topic_labels=topic_labels, title=title))
         seconds["png"] = round(time.perf_counter() - t0, 3)
-    return {"coords": coords, "seconds": seconds, "files": files}
+    return {"coords": coords, "indices": indices, "seconds": seconds, "files": files}
 
 
 # -- words ------------------------------------------------------------------------------------------------
