@@ -211,6 +211,11 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
 ALGORITHMS: dict[str, type] = {"kmeans": KMeansClusterer, "hdbscan": HDBSCANClusterer,
                                "minibatch-kmeans": MiniBatchKMeansClusterer}
 
+# Deep clusterers of the torch encoder core (torch itself is imported only when one is fitted).
+from .nn import DEC as _DEC, IDEC as _IDEC, ClusterGAN as _ClusterGAN  # noqa: E402
+
+ALGORITHMS.update({"dec": _DEC, "idec": _IDEC, "clustergan": _ClusterGAN})
+
 #: above this many documents, "kmeans" runs as "minibatch-kmeans" (see :func:`resolve_algorithm`).
 LARGE_N = 50_000
 

@@ -45,8 +45,22 @@ def _pca(n_components: int = 50, random_state: int | None = 0, **params):
     return CappedPCA(n_components=n_components, random_state=random_state, **params)
 
 
+def _ae(n_components: int = 10, random_state: int | None = 0, **params):
+    """Autoencoder reducer (:class:`textcluster.nn.AutoEncoder`); torch loads on first fit."""
+    from .nn import AutoEncoder
+
+    return AutoEncoder(n_components=n_components, random_state=random_state, **params)
+
+
+def _vae(n_components: int = 10, random_state: int | None = 0, **params):
+    """VAE reducer (:class:`textcluster.nn.VAE`, posterior mean as output); torch loads on first fit."""
+    from .nn import VAE
+
+    return VAE(n_components=n_components, random_state=random_state, **params)
+
+
 #: reducer name -> factory(n_components=..., random_state=..., **params); other reducers register here.
-REDUCERS: dict = {"none": None, "pca": _pca}
+REDUCERS: dict = {"none": None, "pca": _pca, "ae": _ae, "vae": _vae}
 
 
 def make_reducer(name: str, *, random_state: int | None = 0, **params):

@@ -1,0 +1,176 @@
+"""One minibatch training loop for every deep model, with a progress bar of the loss terms and checkpoints.
+
+A model supplies ``step(batch_index) -> dict of named loss terms`` (it does its own backward/optimizer
+steps, which lets a GAN alternate two optimizers); the loop shuffles, batches, averages the terms per epoch,
+shows them, and checkpoints every ``checkpoint_every`` epochs so a long run can ``resume``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+
+from ._lazy import torch
+
+__all__ = ["train_epochs", "Checkpointer", "epoch_bar", "StopTraining"]
+
+logger = logging.getLogger(__name__)
+
+
+class StopTraining(Exception):
+    """Raised by an ``on_epoch_start`` hook (or a step) to end training early (e.g. DEC's tolerance)."""
+
+
+class Checkpointer:
+    """Save and restore training state per phase as ``<directory>/<phase>.pt``.
+
+    The file holds module and optimizer state dicts, the epoch count, the loss history and the RNG state;
+    it is written atomically with ``torch.save`` and read back with ``torch.load(weights_only=True)``
+    (tensors and plain containers only, never arbitrary pickled objects).
+
+    Parameters
+    ----------
+    directory : path or None
+        Where checkpoints go; None disables checkpointing.
+    every : int
+        Save every ``every`` epochs (and at the end of each phase).
+    resume : bool
+        Start each phase from its checkpoint when one exists.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None, every: int = 10, resume: bool = False):
+        self.directory = None if directory is None else Path(directory)
+        self.every = max(1, int(every))
+        self.resume = resume
+
+    def path(self, phase: str) -> Path:
+        return self.directory / f"{phase}.pt"
+
+    def save(self, phase: str, *, epoch: int, modules: Mapping[str, torch.nn.Module],
+             optimizers: Mapping[str, torch.optim.Optimizer], history: list[dict],
+             extra: Mapping[str, torch.Tensor] | None = None, done: bool = False) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        state = {
+            "epoch": epoch, "done": done, "history": history,
+            "modules": {k: m.state_dict() for k, m in modules.items()},
+            "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+            "rng_cpu": torch.get_rng_state(),
+            "extra": dict(extra or {}),
+        }
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            state["rng_cuda"] = torch.cuda.get_rng_state()
+        tmp = self.path(phase).with_suffix(".pt.tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.path(phase))
+        logger.info("checkpoint %s: epoch %d", self.path(phase), epoch)
+
+    def load(self, phase: str, *, modules: Mapping[str, torch.nn.Module],
+             optimizers: Mapping[str, torch.optim.Optimizer]) -> dict | None:
+        """Restore ``phase`` into ``modules``/``optimizers``; returns the state dict, or None if absent."""
+        if self.directory is None or not self.resume or not self.path(phase).exists():
+            return None
+        state = torch.load(self.path(phase), map_location="cpu", weights_only=True)
+        for k, m in modules.items():
+            m.load_state_dict(state["modules"][k])
+        for k, o in optimizers.items():
+            o.load_state_dict(state["optimizers"][k])
+        torch.set_rng_state(state["rng_cpu"])
+        if "rng_cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state(state["rng_cuda"])
+        logger.info("resumed %s from epoch %d", self.path(phase), state["epoch"])
+        return state
+
+
+def _fmt(terms: Mapping[str, float]) -> str:
+    return " ".join(f"{k}={v:.4g}" for k, v in terms.items())
+
+
+@contextlib.contextmanager
+def epoch_bar(desc: str, total: int, enabled: bool) -> Iterator[Callable[[int, dict], None]]:
+    """A rich progress bar over epochs (on stderr) whose text shows the latest loss terms."""
+    if not enabled:
+        yield lambda n, terms: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[terms]}"), console=Console(stderr=True)) as bar:
+        task = bar.add_task(desc, total=total, terms="")
+        yield lambda n, terms: bar.update(task, completed=n, terms=_fmt(terms))
+
+
+def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | float]], n_items: int, *,
+                 max_epochs: int, batch_size: int, device: torch.device, modules: Mapping[str, torch.nn.Module],
+                 optimizers: Mapping[str, torch.optim.Optimizer], phase: str = "train",
+                 on_epoch_start: Callable[[int], None] | None = None, checkpointer: Checkpointer | None = None,
+                 verbose: bool = False, drop_last: bool = False) -> list[dict[str, float]]:
+    """Run ``step`` on shuffled minibatches of item indices for up to ``max_epochs`` epochs.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(idx)`` with ``idx`` a LongTensor (batch,) on ``device``; trains on those items and returns
+        named loss terms (tensors or floats).
+    n_items : int
+        Number of training items; batches are drawn from ``torch.randperm`` (the caller seeds the RNG).
+    modules, optimizers : mapping
+        What a checkpoint saves; modules are put in train mode each epoch.
+    phase : str
+        Checkpoint name (``"pretrain"``, ``"cluster"``, ...).
+    on_epoch_start : callable, optional
+        Called with the epoch number before each epoch; may raise :class:`StopTraining`.
+    drop_last : bool
+        Skip a final short batch (needed by BatchNorm when it would hold a single item).
+
+    Returns
+    -------
+    list of dict
+        Per-epoch mean of each loss term (restored history included on resume).
+    """
+    checkpointer = checkpointer or Checkpointer(None)
+    history: list[dict[str, float]] = []
+    start = 0
+    state = checkpointer.load(phase, modules=modules, optimizers=optimizers)
+    if state is not None:
+        history, start = list(state["history"]), int(state["epoch"])
+        if state["done"]:
+            return history
+    batch_size = max(1, min(int(batch_size), n_items))
+    n_batches = n_items // batch_size if drop_last else math.ceil(n_items / batch_size)
+    n_batches = max(1, n_batches)
+    verbose = bool(verbose)
+    with epoch_bar(phase, max_epochs, verbose) as show:
+        show(start, history[-1] if history else {})
+        epoch = start
+        try:
+            for epoch in range(start, max_epochs):
+                if on_epoch_start is not None:
+                    on_epoch_start(epoch)
+                for m in modules.values():
+                    m.train()
+                perm = torch.randperm(n_items).to(device)
+                sums: dict[str, float] = {}
+                for b in range(n_batches):
+                    terms = step(perm[b * batch_size:(b + 1) * batch_size])
+                    for k, v in terms.items():
+                        sums[k] = sums.get(k, 0.0) + float(v)
+                mean = {k: v / n_batches for k, v in sums.items()}
+                history.append(mean)
+                logger.debug("%s epoch %d: %s", phase, epoch + 1, _fmt(mean))
+                show(epoch + 1, mean)
+                if (epoch + 1) % checkpointer.every == 0 and epoch + 1 < max_epochs:
+                    checkpointer.save(phase, epoch=epoch + 1, modules=modules, optimizers=optimizers,
+                                      history=history)
+            else:
+                epoch = max_epochs
+        except StopTraining as stop:
+            logger.info("%s stopped at epoch %d: %s", phase, epoch, stop)
+    checkpointer.save(phase, epoch=len(history), modules=modules, optimizers=optimizers, history=history,
+                      done=True)
+    return history
