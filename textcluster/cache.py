@@ -578,10 +578,12 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
     if de.pooling not in POOLING_METHODS:
         raise InputError(f"unknown pooling {de.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
     we = Word2VecEmbedder() if de.word_embedder is None else clone(de.word_embedder)
+    t0 = time.perf_counter()
     if type(we) is Word2VecEmbedder:
         train_word2vec_from_cache(we, cache)
     else:
         we.fit(cache)
+    t_words = time.perf_counter() - t0
     de.word_embedder_ = we
     kv = we.wv_
     V = len(kv)
@@ -628,6 +630,7 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
         for s, e in spans:
             X[s:e] = de._remove_pc(np.array(X[s:e]))
     X.flush()
+    logger.info("embed: word vectors %.2f s, pooling %.2f s", t_words, time.perf_counter() - t0 - t_words)
     return X
 
 

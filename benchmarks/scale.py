@@ -1,0 +1,311 @@
+"""Scale curve: 20 Newsgroups (stripped) replicated 1x, 5x, 20x, clustered end to end by the CLI.
+
+Each replica holds every document ``factor`` times with ids made unique (``ID#rK``), in a shuffled order,
+written as plain JSONL to a temporary folder. Each run is one ``textcluster cluster`` process
+(word2vec, mean pooling, k = 20, seed 0, ``--workers 2 --n-process 2``, streaming through ``--cache-dir``),
+local or with ``--dask local`` (a LocalCluster of 2 worker processes). While it runs, the proportional set
+size (PSS: shared pages split between the processes sharing them) of the whole process tree -- the CLI,
+its tokenizer workers, Dask's scheduler and workers -- is sampled every 0.5 s; stage boundaries come from
+the pipeline's INFO log lines, timestamped as they arrive. Also run: a 1x local/Dask pair with
+``--workers 1`` (deterministic word2vec) to check that the two backends agree (NMI of one labeling
+against the other).
+
+Usage (timed: hold the shared benchmark lock)::
+
+    flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/scale.py
+    .venv/bin/python benchmarks/scale.py --scales 0.1 --modes local --no-agreement   # smoke test
+
+Writes ``benchmarks/results/scale.json`` and ``docs/img/scale.png`` and prints a Markdown summary
+(the tables of docs/benchmarks.md, section "Scale", with the 10 M projection).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("tokenize", "embed", "reduce", "cluster", "topics")
+_STAGE_LINE = re.compile(r"textcluster\.pipeline: (\w+): ([\d.]+) s")
+_EMBED_LINE = re.compile(r"textcluster\.cache: embed: word vectors ([\d.]+) s")
+
+
+def data_file() -> Path:
+    base = os.environ.get("TEXTCLUSTER_DATA") or str(ROOT.parent / "shared" / "data")
+    return Path(base) / "20newsgroups" / "20newsgroups-stripped.jsonl.gz"
+
+
+def make_replica(src: Path, factor: float, out: Path, seed: int = 0) -> int:
+    """Write ``factor`` x the corpus (ids made unique, order shuffled) to ``out``; returns the count."""
+    with gzip.open(src, "rt", encoding="utf-8") as fh:
+        lines = [json.loads(line) for line in fh if line.strip()]
+    n = int(round(len(lines) * factor))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    with open(out, "w", encoding="utf-8") as fh:
+        for j in order.tolist():
+            rec = dict(lines[j % len(lines)])
+            rec["id"] = f"{rec['id']}#r{j // len(lines)}"
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return n
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed PSS (and RSS) of a process and all its descendants every ``interval`` s."""
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        super().__init__(daemon=True)
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.samples: list[tuple[float, float, float]] = []  # (time, pss MB, rss MB)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stop.is_set():
+            pss = rss = 0
+            try:
+                procs = [self.root] + self.root.children(recursive=True)
+            except psutil.Error:
+                break
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                    pss += info.pss
+                    rss += info.rss
+                except psutil.Error:
+                    pass
+            self.samples.append((time.monotonic(), pss / 2**20, rss / 2**20))
+            self.stop.wait(self.interval)
+
+
+def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process: int = 2, k: int = 20) -> dict:
+    """One CLI run; returns its metrics.json plus per-stage wall time and peak tree memory."""
+    tag = f"{data.stem}-{'dask' if dask else 'local'}-w{workers}"
+    out, cache = work / f"out-{tag}", work / f"cache-{tag}"
+    cmd = [str(ROOT / ".venv" / "bin" / "textcluster"), "cluster", str(data), "--out", str(out),
+           "--cache-dir", str(cache), "--k", str(k), "--seed", "0", "--workers", str(workers),
+           "--n-process", str(n_process), "-q"] + (["--dask", "local"] if dask else [])
+    env = dict(os.environ, TEXTCLUSTER_DEBUG="1", PYTHONUNBUFFERED="1")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    mon = TreeMemory(proc.pid)
+    mon.start()
+    stage_end: dict[str, tuple[float, float]] = {}
+    tail: list[str] = []
+    word_vectors_s = None
+    for line in proc.stderr:
+        m = _STAGE_LINE.search(line)
+        if m and m.group(1) in STAGES:
+            stage_end[m.group(1)] = (time.monotonic(), float(m.group(2)))
+        m = _EMBED_LINE.search(line)
+        if m:
+            word_vectors_s = float(m.group(1))
+        tail = (tail + [line])[-30:]
+    proc.wait()
+    wall = time.monotonic() - t0
+    mon.stop.set()
+    mon.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{''.join(tail)}")
+    metrics = json.loads((out / "metrics.json").read_text())
+    samples = np.array(mon.samples) if mon.samples else np.zeros((0, 3))
+    stages = {}
+    for name in STAGES:
+        if name not in stage_end:
+            continue
+        end, secs = stage_end[name]
+        sel = samples[(samples[:, 0] >= end - secs - 0.5) & (samples[:, 0] <= end + 0.5)] if len(samples) else samples
+        stages[name] = {"seconds": secs, "docs_per_s": round(metrics["n_docs"] / max(secs, 1e-9), 1),
+                        "peak_pss_mb": round(float(sel[:, 1].max()), 1) if len(sel) else None}
+    agreement_ids = [row for row in csv.reader(open(out / "assignments.csv", encoding="utf-8"))][1:]
+    return {"tag": tag, "dask": dask, "workers": workers, "n_docs": metrics["n_docs"], "wall_s": round(wall, 2),
+            "docs_per_s": round(metrics["n_docs"] / wall, 1),
+            "peak_pss_mb": round(float(samples[:, 1].max()), 1) if len(samples) else None,
+            "peak_rss_sum_mb": round(float(samples[:, 2].max()), 1) if len(samples) else None,
+            "peak_rss_main_mb": metrics.get("peak_rss_mb"), "algorithm": metrics.get("algorithm"),
+            "nmi": metrics.get("nmi"), "stages": stages, "word_vectors_s": word_vectors_s, "seconds": metrics.get("seconds"),
+            "cache_mb": round(sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) / 2**20, 1),
+            "_labels": {r[0]: int(r[1]) for r in agreement_ids}}
+
+
+def agreement(a: dict, b: dict) -> float:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    ids = sorted(a["_labels"])
+    return float(normalized_mutual_info_score([a["_labels"][i] for i in ids], [b["_labels"][i] for i in ids]))
+
+
+def projection(rows: list[dict], n_target: int = 10_000_000) -> dict:
+    """Project ``n_target`` documents from the largest local run's measured per-stage rates.
+
+    Assumptions (stated in docs/benchmarks.md): time per document stays constant per stage (the measured
+    curve is near-linear, word2vec epochs stay at 5 -- the "auto" floor -- and min_count at 5); the measured
+    run used 2 cores; on a 16-core machine tokenization, word2vec (gensim ``corpus_file`` threads) and
+    pooling run 8x faster, clustering (MiniBatchKMeans) and topic counting are not sped up; on a Dask
+    cluster of 8 such nodes tokenization and pooling spread over 64x the cores, word2vec stays on one
+    16-core node (8x), KMeans (dask-ml) scales with the nodes (8x), topics stay on the client (1x).
+    """
+    base = max((r for r in rows if not r["dask"] and r["workers"] == 2), key=lambda r: r["n_docs"])
+    secs = {s: v["seconds"] for s, v in base["stages"].items()}
+    w2v = base.get("word_vectors_s") or secs.get("embed", 0.0)
+    secs["word2vec"] = w2v
+    secs["pool"] = max(secs.pop("embed", 0.0) - w2v, 0.0)
+    scale = n_target / base["n_docs"]
+    single = {s: t * scale for s, t in secs.items()}
+    speed16 = {"tokenize": 8, "word2vec": 8, "pool": 8, "reduce": 8, "cluster": 1, "topics": 1}
+    speed_dask = {"tokenize": 64, "word2vec": 8, "pool": 64, "reduce": 8, "cluster": 8, "topics": 1}
+    one = {s: t / speed16.get(s, 1) for s, t in single.items()}
+    dask = {s: t / speed_dask.get(s, 1) for s, t in single.items()}
+    return {"n_docs": n_target, "from_run": base["tag"], "measured_s": {s: round(t, 1) for s, t in secs.items()},
+            "rates_docs_per_s_2_cores": {s: round(base["n_docs"] / t, 1) for s, t in secs.items() if t > 0},
+            "hours_16_cores": round(sum(one.values()) / 3600, 2),
+            "per_stage_h_16_cores": {s: round(t / 3600, 2) for s, t in one.items()},
+            "hours_dask_8x16_cores": round(sum(dask.values()) / 3600, 2),
+            "per_stage_h_dask_8x16_cores": {s: round(t / 3600, 2) for s, t in dask.items()},
+            "disk_gb": {"token_cache": round(base["cache_mb"] * scale / 1024, 1)},
+            "memory_gb": {"doc_vectors_float32_d100": round(n_target * 100 * 4 / 2**30, 1),
+                          "peak_measured_x_scale_upper_bound": round(base["peak_pss_mb"] * scale / 1024, 1)}}
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for dask, style in ((False, "o-"), (True, "s--")):
+        rs = sorted((r for r in rows if r["dask"] == dask and r["workers"] == 2), key=lambda r: r["n_docs"])
+        if not rs:
+            continue
+        n = [r["n_docs"] for r in rs]
+        label = "--dask local" if dask else "local"
+        axes[0].plot(n, [r["wall_s"] for r in rs], style, label=label)
+        for s in ("tokenize", "embed", "cluster"):
+            axes[0].plot(n, [r["stages"].get(s, {}).get("seconds", np.nan) for r in rs], style, alpha=0.4,
+                         label=f"{label}: {s}")
+        axes[1].plot(n, [r["docs_per_s"] for r in rs], style, label=label)
+        axes[2].plot(n, [r["peak_pss_mb"] for r in rs], style, label=label)
+    axes[0].set(xscale="log", yscale="log", xlabel="documents", ylabel="wall seconds", title="time (end to end, stages)")
+    axes[1].set(xscale="log", xlabel="documents", ylabel="documents / s", title="throughput (end to end)")
+    axes[2].set(xscale="log", xlabel="documents", ylabel="MB", title="peak memory (PSS, process tree)")
+    axes[2].axhline(3072, color="grey", lw=0.8, ls=":")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("textcluster on 20 Newsgroups replicated (word2vec + KMeans/MiniBatchKMeans, 2 cores)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def markdown(res: dict) -> str:
+    rows = res["runs"]
+    out = ["| docs | backend | algorithm | wall s | docs/s | peak PSS MB | main RSS MB | NMI | "
+           + " | ".join(f"{s} s (peak MB)" for s in STAGES) + " |",
+           "|" + " --- |" * (8 + len(STAGES))]
+    for r in sorted(rows, key=lambda r: (r["workers"], r["n_docs"], r["dask"])):
+        cells = [f"{r['n_docs']:,}", ("dask local" if r["dask"] else "local") + ("" if r["workers"] == 2 else " (workers 1)"),
+                 str(r["algorithm"]), f"{r['wall_s']:.0f}", f"{r['docs_per_s']:.0f}", f"{r['peak_pss_mb']:.0f}",
+                 f"{r['peak_rss_main_mb']:.0f}", f"{r['nmi']:.3f}" if r["nmi"] is not None else ""]
+        for s in STAGES:
+            st = r["stages"].get(s)
+            cells.append(f"{st['seconds']:.1f} ({st['peak_pss_mb']:.0f})" if st and st["peak_pss_mb"] else
+                         (f"{st['seconds']:.1f}" if st else ""))
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
+    ap.add_argument("--modes", nargs="+", default=["local", "dask"], choices=["local", "dask"])
+    ap.add_argument("--no-agreement", action="store_true", help="skip the 1x workers=1 local/Dask pair")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
+    ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "scale.png")
+    ap.add_argument("--stop-after", default=None, help="UTC HH:MM: start no new run after this time")
+    ap.add_argument("--workdir", type=Path, default=None, help="temporary folder (default: a new one in /tmp)")
+    args = ap.parse_args()
+
+    src = data_file()
+    if not src.exists():
+        sys.exit(f"data not found: {src} (set TEXTCLUSTER_DATA)")
+    work = Path(tempfile.mkdtemp(prefix="tc-scale-", dir=args.workdir))
+    res: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {
+        "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}, "runs": [], "agreement": {}}
+    plan = [(f, mode, 2) for f in args.scales for mode in args.modes if mode == "local" or f == args.scales[0]]
+    plan += [(f, "dask", 2) for f in args.scales[1:] if "dask" in args.modes]
+    if not args.no_agreement:
+        plan.append((1, "agreement", 1))
+    stop_after = time.mktime(time.strptime(args.stop_after, "%H:%M")) if args.stop_after else None
+    datasets: dict = {}
+    done: dict = {}
+
+    def dataset(f: float) -> Path:
+        if f not in datasets:
+            datasets[f] = work / f"x{f:g}.jsonl"
+            n = make_replica(src, f, datasets[f])
+            print(f"{f:g}x: {n} docs, {datasets[f].stat().st_size / 2**20:.0f} MB", flush=True)
+        return datasets[f]
+
+    def save() -> None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({**res, "runs": [{k: v for k, v in r.items() if k != "_labels"}
+                                                          for r in res["runs"]]}, indent=1))
+    try:
+        for f, mode, workers in plan:
+            now = time.gmtime()
+            if stop_after is not None and time.mktime(time.strptime(time.strftime("%H:%M", now), "%H:%M")) > stop_after:
+                res.setdefault("skipped", []).append(f"{f:g}x {mode} (after --stop-after {args.stop_after})")
+                continue
+            if mode == "agreement":
+                a = run_once(dataset(f), work, dask=False, workers=1)
+                b = run_once(dataset(f), work, dask=True, workers=1)
+                res["runs"] += [a, b]
+                res["agreement"][f"{f:g}x_workers1"] = round(agreement(a, b), 4)
+            else:
+                r = run_once(dataset(f), work, dask=mode == "dask", workers=workers)
+                res["runs"].append(r)
+                print(json.dumps({k: v for k, v in r.items() if k != "_labels"}), flush=True)
+                done[(f, mode)] = r
+                if (f, "local") in done and (f, "dask") in done:
+                    res["agreement"][f"{f:g}x_workers2"] = round(agreement(done[(f, "local")], done[(f, "dask")]), 4)
+            for p in work.glob("cache-*"):
+                shutil.rmtree(p, ignore_errors=True)
+            save()
+    finally:
+        res["machine"]["load_avg_at_end"] = os.getloadavg()
+        for r in res["runs"]:
+            r.pop("_labels", None)
+        local = {r["n_docs"]: r for r in res["runs"] if not r["dask"] and r["workers"] == 2}
+        if len(local) >= 2:
+            lo, hi = local[min(local)], local[max(local)]
+            res["ratios_largest_vs_smallest_local"] = {
+                "docs": round(hi["n_docs"] / lo["n_docs"], 2), "wall": round(hi["wall_s"] / lo["wall_s"], 2),
+                "peak_pss": round(hi["peak_pss_mb"] / lo["peak_pss_mb"], 2)}
+            res["projection_10M"] = projection(list(local.values()))
+        save()
+        if res["runs"]:
+            plot(res["runs"], args.plot)
+        print(markdown(res))
+        print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
