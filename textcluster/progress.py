@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import Callable, Iterator
 
-__all__ = ["Progress", "NullProgress", "RichProgress", "LogProgress"]
+__all__ = ["Progress", "NullProgress", "RichProgress", "LogProgress", "TqdmProgress"]
 
 logger = logging.getLogger("textcluster")
 
@@ -55,3 +55,29 @@ class RichProgress(Progress):
             yield lambda n=1: bar.advance(task, n)
             if total is not None:
                 bar.update(task, completed=total)
+
+
+class TqdmProgress(Progress):
+    """A tqdm bar per stage, for notebooks: a widget bar when ipywidgets is installed, else a text bar.
+
+    ``model.fit(docs, progress=TqdmProgress())`` shows the same stages as the CLI's bars.
+    """
+
+    def __init__(self, leave: bool = True):
+        self.leave = leave
+
+    @contextlib.contextmanager
+    def stage(self, name, total=None):
+        try:
+            import ipywidgets  # noqa: F401  -- tqdm.notebook needs it, else it warns and falls back
+            from tqdm.notebook import tqdm
+        except ImportError:
+            from tqdm import tqdm
+        bar = tqdm(total=total, desc=name, leave=self.leave, file=None if "notebook" in tqdm.__module__
+                   else sys.stderr)
+        try:
+            yield lambda n=1: bar.update(n)
+            if total is not None:
+                bar.update(max(total - bar.n, 0))
+        finally:
+            bar.close()
