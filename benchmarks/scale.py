@@ -2,7 +2,8 @@
 
 Each replica holds every document ``factor`` times with ids made unique (``ID#rK``), in a shuffled order,
 written as plain JSONL to a temporary folder. Each run is one ``textcluster cluster`` process
-(word2vec, mean pooling, k = 20, seed 0, ``--workers 2 --n-process 2``, streaming through ``--cache-dir``),
+(word2vec, mean pooling, k = 20, seed 0, ``--workers 2 --n-process 2 --no-map``, streaming through
+``--cache-dir``),
 local or with ``--dask local`` (a LocalCluster of 2 worker processes). While it runs, the proportional set
 size (PSS: shared pages split between the processes sharing them) of the whole process tree -- the CLI,
 its tokenizer workers, Dask's scheduler and workers -- is sampled every 0.5 s; stage boundaries come from
@@ -100,7 +101,7 @@ def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process:
     out, cache = work / f"out-{tag}", work / f"cache-{tag}"
     cmd = [str(ROOT / ".venv" / "bin" / "textcluster"), "cluster", str(data), "--out", str(out),
            "--cache-dir", str(cache), "--k", str(k), "--seed", "0", "--workers", str(workers),
-           "--n-process", str(n_process), "-q"] + (["--dask", "local"] if dask else [])
+           "--n-process", str(n_process), "--no-map", "-q"] + (["--dask", "local"] if dask else [])
     env = dict(os.environ, TEXTCLUSTER_DEBUG="1", PYTHONUNBUFFERED="1")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
