@@ -16,7 +16,7 @@ Usage (timed: hold the shared benchmark lock)::
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/scale.py
     .venv/bin/python benchmarks/scale.py --scales 0.1 --modes local --no-agreement   # smoke test
 
-Writes ``benchmarks/results/scale.json`` and ``docs/img/scale.png`` and prints a Markdown summary
+Writes ``benchmarks/scale_results.json`` and ``docs/img/scale.png`` and prints a Markdown summary
 (the tables of docs/benchmarks.md, section "Scale", with the 10 M projection).
 """
 from __future__ import annotations
@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
     ap.add_argument("--modes", nargs="+", default=["local", "dask"], choices=["local", "dask"])
     ap.add_argument("--no-agreement", action="store_true", help="skip the 1x workers=1 local/Dask pair")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale_results.json")
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "scale.png")
     ap.add_argument("--stop-after", default=None, help="UTC HH:MM: start no new run after this time")
     ap.add_argument("--workdir", type=Path, default=None, help="temporary folder (default: a new one in /tmp)")
