@@ -498,6 +498,8 @@ def main(argv: list[str] | None = None) -> None:
             import signal
 
             signal.signal(signal.SIGTERM, previous_sigterm)
+    if code == 130:  # typer turns KeyboardInterrupt into a silent `return 130`
+        _fail("interrupted", 130)
     sys.exit(code if isinstance(code, int) else 0)
 
 
