@@ -226,3 +226,21 @@ def test_killed_runs_never_leave_mixed_output_20x(tmp_path):
     outcomes = _kill_loop(tmp_path, n, rng_seed=2026)
     print(f"kill loop: {n} runs, {outcomes}")
     assert outcomes["killed"] >= n // 2  # most runs really were interrupted
+
+
+@pytest.mark.parametrize("sig, code, message", [(signal.SIGTERM, 143, "terminated"),
+                                                 (signal.SIGINT, 130, "interrupted")])
+def test_signal_mid_run_exits_cleanly(tmp_path, sig, code, message):
+    """SIGTERM / Ctrl-C while the pipeline runs: exit 143 / 130, one line, temporary folder removed."""
+    out = tmp_path / "out"
+    p = subprocess.Popen(_cli(out, 0), cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    deadline = time.monotonic() + 300
+    while not _hidden(tmp_path) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait until the run has started writing into its temporary folder
+    assert p.poll() is None, "the run finished before it could be interrupted"
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"textcluster: error: {message}" and "Traceback" not in err
+    assert not out.exists() and not _hidden(tmp_path)
