@@ -1,7 +1,8 @@
 """textcluster: group documents by topic with learned embeddings, and images/tables with deep clustering."""
 import logging
 
-from .cluster import HDBSCANClusterer, KMeansClusterer, make_clusterer
+from .cache import TokenCache, build_token_cache
+from .cluster import HDBSCANClusterer, KMeansClusterer, MiniBatchKMeansClusterer, make_clusterer
 from .corpus import Corpus, Document, read_corpus
 from .cooccurrence import CooccurrenceCounter
 from .embed import (DeepWalkEmbedder, DocumentEmbedder, GloVeEmbedder, PretrainedEmbedder, TfidfLsaEmbedder,
@@ -22,7 +23,8 @@ __all__ = [
     "Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "make_embedder",
     "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "CooccurrenceCounter",
     "load_vectors", "save_vectors", "nearest_words",
-    "KMeansClusterer", "HDBSCANClusterer", "make_clusterer",
+    "KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "make_clusterer",
+    "TokenCache", "build_token_cache",
     "Topic", "ctfidf_words", "representative_documents", "extract_topics", "TopicHierarchy", "topic_coherence",
     "compare_pipelines", "Comparison",
     "cluster_accuracy", "external_scores", "silhouette",
