@@ -78,6 +78,9 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         SIF smoothing constant.
     normalize : bool
         L2-normalise document vectors (cosine geometry for KMeans).
+    refit : bool
+        True: ``fit`` trains a clone of ``word_embedder``. False: ``word_embedder`` is already fitted (it has
+        ``wv_``) and is used as is, e.g. to pool the same vectors several ways.
 
     Attributes
     ----------
@@ -87,11 +90,13 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
     n_empty_ : int -- documents of the last fit/transform with no known word (their vector is zero)
     """
 
-    def __init__(self, word_embedder=None, *, pooling: str = "mean", sif_a: float = 1e-3, normalize: bool = True):
+    def __init__(self, word_embedder=None, *, pooling: str = "mean", sif_a: float = 1e-3, normalize: bool = True,
+                 refit: bool = True):
         self.word_embedder = word_embedder
         self.pooling = pooling
         self.sif_a = sif_a
         self.normalize = normalize
+        self.refit = refit
 
     @property
     def wv_(self):
@@ -106,12 +111,18 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         """Train the word vectors on ``token_docs`` and return their document vectors, (n, d) float32."""
         if self.pooling not in POOLING_METHODS:
             raise InputError(f"unknown pooling {self.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
-        if self.word_embedder is None:
+        if not self.refit:
+            if not hasattr(self.word_embedder, "wv_"):
+                raise InputError("refit=False needs a fitted word_embedder (one with wv_); fit it first or "
+                                 "use refit=True")
+            self.word_embedder_ = self.word_embedder
+        elif self.word_embedder is None:
             from .word2vec import Word2VecEmbedder
             self.word_embedder_ = Word2VecEmbedder()
+            self.word_embedder_.fit(token_docs)
         else:
             self.word_embedder_ = clone(self.word_embedder)
-        self.word_embedder_.fit(token_docs)
+            self.word_embedder_.fit(token_docs)
         kv = self.wv_
         self.word_weights_ = self._weights(token_docs, kv.key_to_index, len(kv))
         self.pc_ = None
