@@ -109,3 +109,9 @@ def test_default_grid_on_demo_corpus_is_quick(demo_docs):
     c = compare_pipelines(demo_docs)
     assert len(c.table) == 2 * 2 * (len(default_ks(480)) + 1)
     assert time.process_time() - t < 60
+
+
+def test_progress_bars_on_request(demo_docs, capsys):
+    compare_pipelines(demo_docs[:60], embeddings=["tfidf-lsa"], reducers=["none"], algorithms=["kmeans"], ks=[3],
+                      progress=True)
+    assert "compare" in capsys.readouterr().err  # the rich bar, as in the CLI

@@ -166,3 +166,9 @@ def test_bigrams_never_change_word_scores():
     shared = set(plain) & set(with_bi)
     assert len(shared) > 10
     assert all(with_bi[w] == pytest.approx(plain[w]) for w in shared)
+
+
+def test_fit_shows_the_cli_progress_bars_on_request(demo_docs, capsys):
+    TextClusterer(k=3, embedding="tfidf-lsa").fit(demo_docs[:60], progress=True)
+    err = capsys.readouterr().err
+    assert "tokenize" in err and "topics" in err

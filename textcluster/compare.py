@@ -130,7 +130,7 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
                       lang: str = "en", spacy_model: str = "blank", tokenizer_params: dict | None = None,
                       embedding_params: dict | None = None, reduce_params: dict | None = None,
                       cluster_params: dict | None = None, top_n_words: int = 10, random_state: int | None = 0,
-                      progress: Progress | None = None) -> Comparison:
+                      progress: Progress | bool | None = None) -> Comparison:
     """Cluster ``docs`` with every configuration of a small grid and rank them.
 
     Parameters
@@ -146,6 +146,8 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
         Cluster counts for algorithms that take one; default :func:`default_ks`.
     embedding_params, reduce_params, cluster_params : dict name -> dict of parameters, optional
         Extra parameters per component name, e.g. ``{"word2vec": {"epochs": 5}}``.
+    progress : Progress or True, optional
+        ``True`` shows the CLI's rich progress bars (e.g. in a notebook).
 
     Returns
     -------
@@ -161,6 +163,9 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     from .tokenize import SpacyTokenizer
     from .topics import extract_topics, topic_coherence
 
+    if progress is True:  # notebooks: the CLI's bars
+        from .progress import RichProgress
+        progress = RichProgress(enabled=True)
     progress = progress or NullProgress()
     texts, documents = _texts(docs)
     if labels is None and documents and all(d.label is not None for d in documents):
