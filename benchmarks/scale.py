@@ -95,8 +95,12 @@ class TreeMemory(threading.Thread):
             self.stop.wait(self.interval)
 
 
-def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process: int = 2, k: int = 20) -> dict:
-    """One CLI run; returns its metrics.json plus per-stage wall time and peak tree memory."""
+def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process: int = 2, k: int = 20,
+             deadline: float | None = None) -> dict:
+    """One CLI run; returns its metrics.json plus per-stage wall time and peak tree memory.
+
+    At ``deadline`` (epoch seconds) the run is stopped (SIGTERM) and reported as incomplete, with the
+    stages it finished."""
     tag = f"{data.stem}-{'dask' if dask else 'local'}-w{workers}"
     out, cache = work / f"out-{tag}", work / f"cache-{tag}"
     cmd = [str(ROOT / ".venv" / "bin" / "textcluster"), "cluster", str(data), "--out", str(out),
@@ -107,6 +111,11 @@ def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     mon = TreeMemory(proc.pid)
     mon.start()
+    killer = None
+    if deadline is not None:
+        killer = threading.Timer(max(deadline - time.time(), 0), proc.terminate)
+        killer.daemon = True
+        killer.start()
     stage_end: dict[str, tuple[float, float]] = {}
     tail: list[str] = []
     word_vectors_s = None
@@ -122,10 +131,23 @@ def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process:
     wall = time.monotonic() - t0
     mon.stop.set()
     mon.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{''.join(tail)}")
-    metrics = json.loads((out / "metrics.json").read_text())
+    if killer is not None:
+        killer.cancel()
     samples = np.array(mon.samples) if mon.samples else np.zeros((0, 3))
+    if proc.returncode != 0:
+        if deadline is None or time.time() < deadline:
+            raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{''.join(tail)}")
+        n_docs = sum(1 for _ in open(data, encoding="utf-8"))
+        stages = {}
+        for name, (end, secs) in stage_end.items():
+            sel = samples[(samples[:, 0] >= end - secs - 0.5) & (samples[:, 0] <= end + 0.5)]
+            stages[name] = {"seconds": secs, "docs_per_s": round(n_docs / max(secs, 1e-9), 1),
+                            "peak_pss_mb": round(float(sel[:, 1].max()), 1) if len(sel) else None}
+        return {"tag": tag, "dask": dask, "workers": workers, "n_docs": n_docs, "incomplete": True,
+                "stopped_after_s": round(wall, 1), "stages": stages, "word_vectors_s": word_vectors_s,
+                "peak_pss_mb": round(float(samples[:, 1].max()), 1) if len(samples) else None,
+                "_labels": {}}
+    metrics = json.loads((out / "metrics.json").read_text())
     stages = {}
     for name in STAGES:
         if name not in stage_end:
@@ -191,7 +213,8 @@ def plot(rows: list[dict], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     for dask, style in ((False, "o-"), (True, "s--")):
-        rs = sorted((r for r in rows if r["dask"] == dask and r["workers"] == 2), key=lambda r: r["n_docs"])
+        rs = sorted((r for r in rows if r["dask"] == dask and r["workers"] == 2 and not r.get("incomplete")),
+                    key=lambda r: r["n_docs"])
         if not rs:
             continue
         n = [r["n_docs"] for r in rs]
@@ -220,7 +243,10 @@ def markdown(res: dict) -> str:
     out = ["| docs | backend | algorithm | wall s | docs/s | peak PSS MB | main RSS MB | NMI | "
            + " | ".join(f"{s} s (peak MB)" for s in STAGES) + " |",
            "|" + " --- |" * (8 + len(STAGES))]
-    for r in sorted(rows, key=lambda r: (r["workers"], r["n_docs"], r["dask"])):
+    for r in [r for r in rows if r.get("incomplete")]:
+        out.append(f"\nstopped at the deadline: {r['tag']} after {r['stopped_after_s']:.0f} s; finished stages: "
+                   + ", ".join(f"{s} {v['seconds']:.0f} s (peak {v['peak_pss_mb']} MB)" for s, v in r["stages"].items()))
+    for r in sorted((r for r in rows if not r.get("incomplete")), key=lambda r: (r["workers"], r["n_docs"], r["dask"])):
         cells = [f"{r['n_docs']:,}", ("dask local" if r["dask"] else "local") + ("" if r["workers"] == 2 else " (workers 1)"),
                  str(r["algorithm"]), f"{r['wall_s']:.0f}", f"{r['docs_per_s']:.0f}", f"{r['peak_pss_mb']:.0f}",
                  f"{r['peak_rss_main_mb']:.0f}", f"{r['nmi']:.3f}" if r["nmi"] is not None else ""]
@@ -240,6 +266,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale_results.json")
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "scale.png")
     ap.add_argument("--stop-after", default=None, help="UTC HH:MM: start no new run after this time")
+    ap.add_argument("--deadline", default=None, help="UTC HH:MM: stop a run still going at this time "
+                    "(reported as incomplete, with the stages it finished)")
     ap.add_argument("--workdir", type=Path, default=None, help="temporary folder (default: a new one in /tmp)")
     args = ap.parse_args()
 
@@ -249,11 +277,18 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tc-scale-", dir=args.workdir))
     res: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {
         "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}, "runs": [], "agreement": {}}
+    # 1x local and Dask first, then the other local scales (the targets), then the other Dask scales
     plan = [(f, mode, 2) for f in args.scales for mode in args.modes if mode == "local" or f == args.scales[0]]
     plan += [(f, "dask", 2) for f in args.scales[1:] if "dask" in args.modes]
     if not args.no_agreement:
         plan.append((1, "agreement", 1))
     stop_after = time.mktime(time.strptime(args.stop_after, "%H:%M")) if args.stop_after else None
+    deadline = None
+    if args.deadline:
+        hh, mm = map(int, args.deadline.split(":"))
+        now = time.time()
+        deadline = now - now % 86400 + hh * 3600 + mm * 60  # today, UTC
+        deadline += 86400 if deadline < now else 0
     datasets: dict = {}
     done: dict = {}
 
@@ -280,7 +315,7 @@ def main() -> None:
                 res["runs"] += [a, b]
                 res["agreement"][f"{f:g}x_workers1"] = round(agreement(a, b), 4)
             else:
-                r = run_once(dataset(f), work, dask=mode == "dask", workers=workers)
+                r = run_once(dataset(f), work, dask=mode == "dask", workers=workers, deadline=deadline)
                 res["runs"].append(r)
                 print(json.dumps({k: v for k, v in r.items() if k != "_labels"}), flush=True)
                 done[(f, mode)] = r
@@ -293,7 +328,8 @@ def main() -> None:
         res["machine"]["load_avg_at_end"] = os.getloadavg()
         for r in res["runs"]:
             r.pop("_labels", None)
-        local = {r["n_docs"]: r for r in res["runs"] if not r["dask"] and r["workers"] == 2}
+        local = {r["n_docs"]: r for r in res["runs"] if not r["dask"] and r["workers"] == 2
+                 and not r.get("incomplete")}
         if len(local) >= 2:
             lo, hi = local[min(local)], local[max(local)]
             res["ratios_largest_vs_smallest_local"] = {
