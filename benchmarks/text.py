@@ -2,7 +2,7 @@
 
 Every method runs in its own fresh process, seeds 0, 1, 2 (k = 20); quality is mean ± sd over seeds, wall
 time the median, and each method's time is also given as a ratio to the scikit-learn recipe timed in the
-same run. Writes the "text" section of docs/benchmarks.md and benchmarks/results/text.json.
+same run. Writes the "text" section of docs/benchmarks.md and benchmarks/text_results.json.
 
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/text.py            # full run
     .venv/bin/python benchmarks/text.py --seeds 0 --methods recipe word2vec-kmeans  # quick look
@@ -62,9 +62,7 @@ def main() -> None:
             results.setdefault(method, []).append(r)
             print(f"{method} seed={seed}: nmi={r['nmi']:.3f} ari={r['ari']:.3f} acc={r['acc']:.3f} "
                   f"clusters={r['n_clusters']} wall={r['wall_s']:.1f}s peak={r['peak_rss_mb']:.0f}MB", flush=True)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "text.json").write_text(json.dumps(results, indent=1))
+    (ROOT / "benchmarks" / "text_results.json").write_text(json.dumps(results, indent=1))
     if not args.no_docs:
         update_section("text", render(results, args.seeds))
 
