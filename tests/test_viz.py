@@ -121,7 +121,7 @@ def test_html_map_is_self_contained_with_hover_legend_and_noise(tmp_path, blobs)
     names = [t.name for t in fig.data]
     assert len(names) == 7 and names[-1] == "noise (25)" and any("alpha_beta" in n for n in names)
     hover = fig.data[0].text[0]
-    assert "&lt;" in hover and "<br>" in hover and "<" not in hover.replace("<br>", "")
+    assert "‹" in hover and "&amp;" in hover and "<br>" in hover and "<" not in hover.replace("<br>", "")
     assert sum(len(t.x) for t in fig.data) == len(X)
 
 

@@ -12,7 +12,6 @@ The HTML map embeds plotly.js, so the file opens from disk without a server or n
 """
 from __future__ import annotations
 
-import html
 import logging
 import textwrap
 from pathlib import Path
@@ -302,7 +301,7 @@ def _groups(labels: np.ndarray, topic_labels: dict[int, str] | None) -> list[tup
             out.append((c, f"noise ({size})", _NOISE_COLOUR))
             continue
         name = (topic_labels or {}).get(c, "")
-        out.append((c, f"{c}: {name} ({size})" if name else f"{c} ({size})", next(colours)))
+        out.append((c, f"{c}: {_plain(name)} ({size})" if name else f"{c} ({size})", next(colours)))
     return out
 
 
@@ -319,12 +318,18 @@ def _check_map_inputs(coords, labels, n_other: dict[str, Sequence | None]) -> tu
     return coords, labels.astype(np.int64)
 
 
+def _plain(text: str) -> str:
+    """``text`` safe for plotly's label markup: & escaped, < and > shown as ‹ and › (plotly.js prints an
+    escaped &lt; literally in hover labels, and would read a bare < as the start of a tag)."""
+    return str(text).replace("&", "&amp;").replace("<", "‹").replace(">", "›")
+
+
 def _snippet(text: str, chars: int) -> str:
-    """First ``chars`` characters of ``text`` on one line, HTML-escaped, wrapped with <br> every 70."""
+    """First ``chars`` characters of ``text`` on one line, made safe (:func:`_plain`), wrapped with <br>."""
     flat = " ".join(str(text).split())
     if len(flat) > chars:
         flat = flat[:chars].rstrip() + "…"
-    return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(flat, 70)) or "<i>(empty)</i>"
+    return "<br>".join(_plain(line) for line in textwrap.wrap(flat, 70)) or "<i>(empty)</i>"
 
 
 # -- interactive map --------------------------------------------------------------------------------------
@@ -369,9 +374,9 @@ def map_figure(coords, labels, *, topic_labels: dict[int, str] | None = None, te
             for i in idx:
                 head = []
                 if ids is not None:
-                    head.append(f"id {html.escape(str(ids[i]), quote=False)}")
+                    head.append(f"id {_plain(ids[i])}")
                 if labels_true is not None:
-                    head.append(f"label {html.escape(str(labels_true[i]), quote=False)}")
+                    head.append(f"label {_plain(labels_true[i])}")
                 line = " · ".join(head)
                 body = _snippet(texts[i], snippet_chars) if texts is not None else ""
                 hover.append(line + ("<br>" if line and body else "") + body)
