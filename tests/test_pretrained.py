@@ -50,6 +50,12 @@ def test_oov_counts_and_document_vectors(files):
     de = make_embedder(str(files["word2vec"]), pooling="mean")
     X = de.fit_transform(docs)
     assert X.shape == (3, 4) and de.n_empty_ == 1 and not X[2].any()
+    # refit=False pools an already fitted word embedder as is (no clone, no reload)
+    from textcluster import DocumentEmbedder
+    shared = DocumentEmbedder(emb, pooling="sif", refit=False)
+    assert shared.fit_transform(docs).shape == (3, 4) and shared.word_embedder_ is emb
+    with pytest.raises(InputError, match="refit=False"):
+        DocumentEmbedder(PretrainedEmbedder(files["glove"]), refit=False).fit(docs)
 
 
 def test_export_and_neighbors(kv, tmp_path):

@@ -50,9 +50,10 @@ def resolve_device(device: str):
     return dev
 
 
-def auto_glove_epochs(nnz: int) -> int:
-    """Epochs for a matrix with ``nnz`` non-zeros: 25 for large matrices, more for small ones (<= 100)."""
-    return int(min(100, max(25, math.ceil(3e8 / max(nnz, 1)))))
+def auto_glove_epochs(nnz: int, *, budget: float = 1e8) -> int:
+    """Epochs for a matrix with ``nnz`` non-zeros: about ``budget`` entry updates, clipped to [10, 100]
+    (10 for matrices of 10 M entries and more, up to 100 for small corpora, where epochs are cheap)."""
+    return int(min(100, max(10, math.ceil(budget / max(nnz, 1)))))
 
 
 @contextlib.contextmanager
