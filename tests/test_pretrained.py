@@ -104,3 +104,29 @@ def test_cli_embedding_path_neighbors_and_export(tmp_path, capsys, files):
                            "--topn", 1, "--save-vectors", tmp_path / "trained.txt"], capsys)
     assert code == 0, err
     assert "rocket: " in out and len(load_vectors(tmp_path / "trained.txt")) >= 6
+
+
+def test_concat_embedder_blocks_and_cli(files, tmp_path, capsys):
+    from textcluster import TfidfLsaEmbedder
+    from textcluster.embed import ConcatEmbedder
+
+    docs = [["rocket", "orbit", "launch"]] * 6 + [["bread", "oven", "flour"]] * 6
+    emb = make_embedder(f"{files['glove']}+tfidf-lsa", pooling="mean")
+    assert isinstance(emb, ConcatEmbedder) and isinstance(emb.embedders[1], TfidfLsaEmbedder)
+    X = emb.fit_transform(docs)
+    assert X.shape[0] == 12 and X.shape[1] == 4 + emb.embedders_[1].svd_.n_components
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
+    # each unit block carries half of the squared norm with equal weights
+    np.testing.assert_allclose(np.linalg.norm(X[:, :4], axis=1) ** 2, 0.5, rtol=1e-4)
+    np.testing.assert_allclose(emb.transform(docs[:2]), X[:2], atol=1e-5)
+    assert emb.wv_ is emb.embedders_[0].wv_
+    with pytest.raises(InputError, match="weights"):
+        ConcatEmbedder([TfidfLsaEmbedder()], weights=[1, 2]).fit(docs)
+    src = tmp_path / "docs.txt"
+    src.write_text("\n".join(" ".join(d) for d in docs), encoding="utf-8")
+    code, _, err = _run(["cluster", src, "--k", 2, "--out", tmp_path / "o", "--embedding",
+                         f"{files['word2vec']}+tfidf-lsa", "-q"], capsys)
+    assert code == 0, err
+    import csv
+    clusters = [r["cluster"] for r in csv.DictReader(open(tmp_path / "o" / "assignments.csv", encoding="utf-8"))]
+    assert len(set(clusters[:6])) == 1 and len(set(clusters[6:])) == 1 and clusters[0] != clusters[6]

@@ -45,14 +45,15 @@ def _choice(default: str, names, help: str):
 def _embedding_option(default: str):
     """``--embedding``: an embedder name or the path of a pretrained vectors file (GloVe / word2vec)."""
     def check(value: str) -> str:
-        from .embed import is_vectors_path
-        if value in EMBEDDINGS or is_vectors_path(value):
+        from .embed import is_embedding_name
+        if is_embedding_name(value):
             return value
-        raise typer.BadParameter(f"{value!r} is neither one of {', '.join(EMBEDDINGS)} nor an existing "
-                                 "vectors file (GloVe or word2vec, text or binary)")
+        raise typer.BadParameter(f"{value!r} is neither one of {', '.join(EMBEDDINGS)} (or several joined by "
+                                 "'+') nor an existing vectors file (GloVe or word2vec, text or binary)")
     return typer.Option(default, help=f"Document vectors: {'|'.join(EMBEDDINGS)} (word2vec, glove, deepwalk "
-                        "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), or the path of a "
-                        "pretrained GloVe/word2vec vectors file.", callback=check)
+                        "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
+                        "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
+                        "word2vec+tfidf-lsa).", callback=check)
 
 
 def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[int], epochs: Optional[int],
@@ -427,6 +428,140 @@ def neighbors_cmd(
         typer.echo(f"{key}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
     if save_vectors is not None:
         typer.echo(f"{len(kv)} vectors written to {save_vectors}")
+
+
+# -- images and tables (the torch encoder core) -----------------------------------------------------------
+def _deep_options():
+    from .nn.methods import METHODS
+
+    return METHODS
+
+
+def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k: Optional[int], seed: int,
+                  device: str, out: Path, quiet: bool, input_shape, epochs: Optional[int],
+                  pretrain_epochs: Optional[int], batch_size: Optional[int], checkpoint_dir: Optional[Path],
+                  checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict) -> None:
+    """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
+    from .atomic import atomic_dir
+    from .nn.methods import make_method
+    from .report import clustering_metrics, peak_rss_mb, write_results
+
+    if k is None:
+        k = len(np.unique(labels_true)) if labels_true is not None else 10
+        if labels_true is not None:
+            logger.info("--k not given: using the %d label classes", k)
+    if k < 1 or k > len(X):
+        raise InputError(f"--k must be between 1 and the number of items ({len(X)}), got {k}")
+    model = make_method(method, k=k, random_state=seed, device=device, input_shape=input_shape,
+                        verbose=not quiet and sys.stderr.isatty(), max_epochs=epochs,
+                        pretrain_epochs=pretrain_epochs, batch_size=batch_size,
+                        **({} if method == "kmeans" else {"checkpoint_dir": str(checkpoint_dir) if checkpoint_dir
+                                                           else None, "checkpoint_every": checkpoint_every,
+                                                           "resume": resume}))
+    labels_list = None if labels_true is None else [str(v) for v in labels_true]
+    with atomic_dir(out) as tmp:
+        t_fit = time.perf_counter()
+        model.fit(X)
+        t_done = time.perf_counter()
+        labels = np.asarray(model.labels_)
+        emb = X if method == "kmeans" else np.asarray(model.transform(X))
+        metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
+        metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
+        metrics["epochs"] = getattr(model, "n_epochs_", None)
+        metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
+                             "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
+                             **extra}
+        if hasattr(model, "save"):
+            model.save(tmp / "model")
+        else:
+            (tmp / "model").mkdir()
+            np.save(tmp / "model" / "cluster_centers.npy", model.cluster_centers_)
+        metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+        metrics["peak_rss_mb"] = peak_rss_mb()
+        write_results(tmp, ids=ids, labels=labels, labels_true=labels_list, topics=[], metrics=metrics)
+    if quiet:
+        typer.echo(str(out))
+        return
+    parts = [f"{metrics['n_clusters']} clusters, {metrics['n_docs']} items"]
+    parts += [f"{key}={metrics[key]:.3f}" for key in ("acc", "nmi", "ari") if key in metrics]
+    parts.append(f"time={metrics['seconds']['total']:.1f}s")
+    parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
+    typer.echo("  ".join(parts))
+    typer.echo(f"results written to {out}/ (assignments.csv, metrics.json, model/)")
+
+
+def _deep_common():
+    return dict(
+        method=_choice("ae-kmeans", _deep_options, "Clustering method (kmeans = raw features baseline)."),
+        k=typer.Option(None, "--k", min=1, help="Number of clusters (default: number of label classes, else 10)."),
+        seed=typer.Option(0, help="Random seed (torch, KMeans)."),
+        device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
+        epochs=typer.Option(None, min=0, help="Training epochs (default: scaled to the data size)."),
+        pretrain_epochs=typer.Option(None, min=0, help="DEC/IDEC autoencoder pretraining epochs."),
+        batch_size=typer.Option(None, min=1, help="Minibatch size (default: 256; ClusterGAN 64)."),
+        checkpoint_dir=typer.Option(None, help="Save training state here every --checkpoint-every epochs."),
+        checkpoint_every=typer.Option(10, min=1, help="Epochs between checkpoints."),
+        resume=typer.Option(False, help="Continue from the checkpoints in --checkpoint-dir."),
+        out=typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
+        quiet=typer.Option(False, "--quiet", "-q", help="Print only the output path."),
+    )
+
+
+_DC = _deep_common()
+
+
+@app.command("images")
+def images_cmd(
+    input: Path = typer.Argument(..., help="MNIST-style idx(.gz) file or folder of them, .npy/.npz, or a "
+                                           "folder of PNG/JPEG files (labels = sub-folder names)."),
+    labels: Optional[Path] = typer.Option(None, help="Labels file (idx, .npy, or one label per line)."),
+    label_field: Optional[str] = typer.Option(None, help=".npz: the array holding labels."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Use only the first N images."),
+    method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
+    epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
+    batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
+    checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
+    quiet: bool = _DC["quiet"],
+) -> None:
+    """Cluster images; write assignments.csv, metrics.json (acc/nmi/ari with labels) and model/ to --out."""
+    from .images import read_images
+
+    t0 = time.perf_counter()
+    ds = read_images(input, labels=labels, label_field=label_field, limit=limit)
+    t_read = time.perf_counter()
+    _run_features(ds.flat(), ds.ids, ds.labels, input=input, kind="images", method=method, k=k, seed=seed,
+                  device=device, out=out, quiet=quiet, input_shape=ds.shape, epochs=epochs,
+                  pretrain_epochs=pretrain_epochs, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
+                  extra={"image_shape": list(ds.shape)})
+
+
+@app.command("table")
+def table_cmd(
+    input: Path = typer.Argument(..., help="CSV/TSV file with a header row; numeric columns are the features."),
+    label_field: Optional[str] = typer.Option(None, help="Column with gold labels (default: 'label' if present)."),
+    id_field: Optional[str] = typer.Option(None, help="Column with row ids (default: 'id' if present)."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated feature columns (default: all numeric)."),
+    impute: str = _choice("none", ("none", "mean", "median", "drop"), "Missing values: refuse (none), fill with "
+                                                                      "the column mean/median, or drop rows."),
+    method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
+    epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
+    batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
+    checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
+    quiet: bool = _DC["quiet"],
+) -> None:
+    """Cluster the rows of a table (numeric columns standardised); same outputs as `textcluster images`."""
+    from .tabular import read_table
+
+    t0 = time.perf_counter()
+    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute,
+                     columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
+    t_read = time.perf_counter()
+    _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
+                  device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
+                  pretrain_epochs=pretrain_epochs, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
+                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped})
 
 
 def _fail(message: str, code: int) -> None:

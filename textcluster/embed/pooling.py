@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..errors import InputError
 
-__all__ = ["POOLING_METHODS", "pool_vectors", "DocumentEmbedder"]
+__all__ = ["POOLING_METHODS", "pool_vectors", "DocumentEmbedder", "ConcatEmbedder"]
 
 logger = logging.getLogger(__name__)
 
@@ -173,3 +173,74 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
         X = self._pool(token_docs)
         return self._remove_pc(X) if self.pooling == "sif" else X
+
+
+class ConcatEmbedder(TransformerMixin, BaseEstimator):
+    """Concatenate several document embedders: each block L2-normalised (times ``sqrt(weight)``), then the whole.
+
+    With unit blocks, the cosine similarity of two documents is the weighted mean of their per-block cosine
+    similarities: e.g. word-vector pooling (semantic, dense) combined with TF-IDF + LSA (lexical).
+
+    Parameters
+    ----------
+    embedders : list of estimators
+        Document embedders (``fit_transform(token_docs)`` -> (n, d_i) arrays), e.g. ``DocumentEmbedder`` and
+        ``TfidfLsaEmbedder``; each is cloned and fitted.
+    weights : list of float, optional
+        Block weights (default: equal).
+
+    Attributes
+    ----------
+    embedders_ : list of fitted clones
+    n_empty_ : int, documents whose vector is zero in every block
+    """
+
+    def __init__(self, embedders=None, *, weights=None):
+        self.embedders = embedders
+        self.weights = weights
+
+    def _check(self) -> list:
+        if not self.embedders:
+            raise InputError("ConcatEmbedder needs a non-empty list of embedders")
+        w = [1.0] * len(self.embedders) if self.weights is None else list(self.weights)
+        if len(w) != len(self.embedders) or any(not isinstance(x, (int, float)) or x < 0 for x in w) or not any(w):
+            raise InputError(f"weights must be {len(self.embedders)} non-negative numbers, not all zero; got "
+                             f"{self.weights!r}")
+        return w
+
+    def _combine(self, blocks: list[np.ndarray]) -> np.ndarray:
+        w = self._check()
+        parts = []
+        for X, wi in zip(blocks, w):
+            X = np.asarray(X, dtype=np.float64)
+            norms = np.linalg.norm(X, axis=1)
+            ok = norms > 0
+            X[ok] /= norms[ok, None]
+            parts.append(X * np.sqrt(wi))
+        X = np.hstack(parts)
+        norms = np.linalg.norm(X, axis=1)
+        ok = norms > 0
+        X[ok] /= norms[ok, None]
+        self.n_empty_ = int((~ok).sum())
+        return X.astype(np.float32)
+
+    @property
+    def wv_(self):
+        """Word vectors of the first block that has them (for export and neighbours)."""
+        for e in getattr(self, "embedders_", []):
+            if hasattr(e, "wv_"):
+                return e.wv_
+        raise AttributeError("no fitted block has word vectors")
+
+    def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "ConcatEmbedder":
+        self.fit_transform(token_docs)
+        return self
+
+    def fit_transform(self, token_docs: Sequence[Sequence[str]], y=None) -> np.ndarray:
+        """Fit every block on ``token_docs`` (n token lists); returns (n, sum d_i) float32."""
+        self._check()
+        self.embedders_ = [clone(e) for e in self.embedders]
+        return self._combine([e.fit_transform(token_docs) for e in self.embedders_])
+
+    def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
+        return self._combine([e.transform(token_docs) for e in self.embedders_])
