@@ -1,0 +1,134 @@
+"""Maps on stripped 20 Newsgroups: projection seconds and quality, HTML size, time to open in chromium,
+and ``textcluster cluster`` end to end with the map (the default) against ``--no-map``.
+
+    flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/maps.py [--repeats 3] [--no-umap]
+
+Writes the "Maps" section of docs/benchmarks.md and benchmarks/maps.json. Map quality is the fraction of
+each document's 10 nearest neighbours on the map that share its newsgroup (higher = the map keeps the
+newsgroups together; chance is about 0.05).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import load_report  # noqa: E402
+from common import machine_line, newsgroups_path, update_section  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def knn_purity(Y: np.ndarray, gold: list, k: int = 10) -> float:
+    from sklearn.neighbors import NearestNeighbors
+
+    g = np.asarray(gold)
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(Y).kneighbors(Y, return_distance=False)[:, 1:]
+    return round(float((g[nn] == g[:, None]).mean()), 3)
+
+
+def cli_run(path: Path, out: Path, *extra: str) -> dict:
+    cmd = [sys.executable, "-m", "textcluster.cli", "cluster", str(path), "--k", "20", "--out", str(out),
+           "--quiet", *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    m = json.loads((out / "metrics.json").read_text())
+    m["wall_s"] = round(wall, 2)
+    return m
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-umap", action="store_true")
+    args = ap.parse_args()
+    path = newsgroups_path()
+    from textcluster import TextClusterer, read_corpus
+    from textcluster.viz import project
+
+    res: dict = {"machine": machine_line(), "load_avg_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # 1. the CLI end to end, with the map (default) and without
+        with_map = cli_run(path, tmp / "map")
+        without = cli_run(path, tmp / "nomap", "--no-map")
+        html = tmp / "map" / "map.html"
+        res["cli"] = {"with_map_total_s": with_map["seconds"]["total"], "with_map_wall_s": with_map["wall_s"],
+                      "no_map_total_s": without["seconds"]["total"], "no_map_wall_s": without["wall_s"],
+                      "map_seconds": {k: v for k, v in with_map["seconds"].items() if k.startswith("map_")},
+                      "stages_with_map": with_map["seconds"], "n_docs": with_map["n_docs"],
+                      "html_mb": round(html.stat().st_size / 1e6, 2),
+                      "png_kb": round((tmp / "map" / "map.png").stat().st_size / 1e3, 1)}
+        # 2. the page in headless chromium
+        reports = [load_report(html) for _ in range(args.repeats)]
+        res["browser"] = {"load_ms": [r["load_ms"] for r in reports], "wall_s": [r["wall_s"] for r in reports],
+                          "svg_points": reports[0]["svg_points"], "errors": reports[0]["errors"],
+                          "console": reports[0]["console"], "coloured_pixels": reports[0]["coloured_pixels"]}
+    # 3. projections of the same document vectors, in this process
+    docs = list(read_corpus(path))
+    gold = [d.label for d in docs]
+    model = TextClusterer(k=20).fit(docs)
+    X = model.embedding_
+    proj: dict = {}
+    methods = [("graph", args.repeats), ("pca", 1)] + ([] if args.no_umap else [("umap", 2)])
+    for method, reps in methods:
+        secs, Y = [], None
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            Y = project(X, method, random_state=0)
+            secs.append(round(time.perf_counter() - t0, 2))
+        proj[method] = {"seconds": secs, "knn10_newsgroup_purity": knn_purity(Y, gold)}
+    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    proj["vectors"] = knn_purity(Xn, gold)  # the same measure in the clustered space, for reference
+    res["projection"] = proj
+    res["load_avg_end"] = os.getloadavg()
+    (HERE / "maps.json").write_text(json.dumps(res, indent=1))
+
+    med = statistics.median
+    c, b = res["cli"], res["browser"]
+    lines = [
+        "## Maps", "",
+        f"Stripped 20 Newsgroups ({c['n_docs']:,} documents), `textcluster cluster INPUT --k 20` (word2vec, KMeans), "
+        f"seed 0; {res['machine']}; load average {res['load_avg_start'][0]:.1f} at the start (shared machine).",
+        "Reproduce: `flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/maps.py` (raw numbers in "
+        "`benchmarks/maps.json`).", "",
+        "| measure | value |", "| --- | --- |",
+        f"| `cluster` end to end, with the map (default) | {c['with_map_total_s']:.1f} s |",
+        f"| `cluster` end to end, `--no-map` | {c['no_map_total_s']:.1f} s |",
+        f"| map stages inside that run: projection / HTML / PNG | {c['map_seconds'].get('map_project', 0):.1f} / "
+        f"{c['map_seconds'].get('map_html', 0):.1f} / {c['map_seconds'].get('map_png', 0):.1f} s |",
+        f"| `map.html` size (18,846 points, hover snippets, plotly.js inlined) | {c['html_mb']:.1f} MB |",
+        f"| `map.png` size | {c['png_kb']:.0f} KB |",
+        f"| headless chromium: navigation to load event, plot drawn (median of {len(b['load_ms'])}) | "
+        f"{med(b['load_ms']) / 1000:.1f} s |",
+        f"| headless chromium: whole process incl. browser start (median) | {med(b['wall_s']):.1f} s |",
+        f"| points drawn (SVG) / console errors | {b['svg_points']:,} / {len(b['errors']) + len(b['console'])} |",
+        "",
+        "Projection of the clustered document vectors (same vectors for every method; seconds per call, "
+        "10-NN newsgroup purity on the map):", "",
+        "| method | seconds | 10-NN purity |", "| --- | --- | --- |",
+    ]
+    for method in [m for m, _ in methods]:
+        p = proj[method]
+        note = " (first call compiles numba)" if method == "umap" else ""
+        lines.append(f"| `{method}` | {', '.join(f'{s:.1f}' for s in p['seconds'])}{note} | "
+                     f"{p['knn10_newsgroup_purity']:.3f} |")
+    lines.append(f"| (the 100-d vectors themselves, cosine) | | {proj['vectors']:.3f} |")
+    update_section("maps", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
