@@ -13,6 +13,7 @@ from .compare import Comparison, compare_pipelines
 from .pipeline import TextClusterer, TopicGroup, group_topics
 from .tokenize import SpacyTokenizer
 from .topics import Topic, TopicHierarchy, ctfidf_words, extract_topics, representative_documents, topic_coherence
+from .viz import MapProjector, map_figure, plot_word_neighbourhood, write_maps
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "compare_pipelines", "Comparison",
     "cluster_accuracy", "external_scores", "silhouette",
     "TextClusterer", "TopicGroup", "group_topics",
+    "MapProjector", "map_figure", "plot_word_neighbourhood", "write_maps",
     "InputError", "TextclusterWarning",
 ]
 
