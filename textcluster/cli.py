@@ -597,11 +597,11 @@ def _install_sigterm():
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns every failure into one line + exit code."""
     previous_sigterm = _install_sigterm()
-    command = typer.main.get_command(app)
     debug = bool(os.environ.get("TEXTCLUSTER_DEBUG"))
     logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.formatwarning = lambda msg, cat, *a, **k: f"textcluster: warning: {msg}\n"
     try:
+        command = typer.main.get_command(app)
         code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
     except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", 130)
