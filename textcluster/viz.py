@@ -253,8 +253,8 @@ class MapProjector(TransformerMixin, BaseEstimator):
             except ImportError as exc:
                 raise InputError("method='umap' needs umap-learn: pip install umap-learn "
                                  "(or use the default method='graph')") from exc
-            return umap.UMAP(n_neighbors=min(self.n_neighbors, n - 1), metric="cosine",
-                             random_state=seed).fit_transform(X)
+            return umap.UMAP(n_neighbors=min(self.n_neighbors, n - 1), metric="cosine", random_state=seed,
+                             n_jobs=1).fit_transform(X)  # a seed makes umap single-threaded anyway
         if self.method == "tsne":
             from sklearn.manifold import TSNE
             return TSNE(perplexity=min(30.0, (n - 1) / 3), init="pca", metric="cosine",
