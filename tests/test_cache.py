@@ -132,8 +132,8 @@ def test_topics_from_cache_equal_ctfidf(cache, mem_tokens):
 
 
 def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
-    streamed = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit_corpus(corpus)
-    memory = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit(list(corpus))
+    streamed = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit_corpus(corpus)
+    memory = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit(list(corpus))
     assert streamed.algorithm_ == "kmeans" and len(streamed.labels_) == len(memory.labels_)
     assert streamed.doc_ids_ == memory.doc_ids_ and streamed.texts_ is None
     assert set(streamed.embedder_.wv_.key_to_index) == set(memory.embedder_.wv_.key_to_index)
@@ -142,7 +142,7 @@ def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
     assert (streamed.predict(list(corpus)[:50]) == streamed.labels_[:50]).mean() > 0.9
     import textcluster.cluster as C
     monkeypatch.setattr(C, "LARGE_N", 100)
-    big = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 5}).fit_corpus(corpus)
+    big = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit_corpus(corpus)
     assert big.algorithm_ == "minibatch-kmeans" and type(big.clusterer_).__name__ == "MiniBatchKMeansClusterer"
     assert big.labels_.shape == (480,) and len(big.topics_) == big.n_clusters_  # quality: see the blobs test
 
