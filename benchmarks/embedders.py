@@ -67,18 +67,19 @@ from textcluster.embed import WORD_EMBEDDERS
 from textcluster.metrics import external_scores
 tokens, labels = load_tokens({tokens!r})
 seed = {seed}
-out = {{"stages": {{}}, "runs": {{}}}}
-t0 = time.perf_counter()
+out = {{"stages": {{}}, "cpu": {{}}, "runs": {{}}}}
+t0, c0 = time.perf_counter(), time.process_time()
 word = WORD_EMBEDDERS[{embedder!r}](random_state=seed, **{params!r}).fit(tokens)
 out["stages"]["fit"] = time.perf_counter() - t0
+out["cpu"]["fit"] = time.process_time() - c0
 out["fit_detail"] = getattr(word, "seconds_", None)
 out["vocab"] = len(word.wv_)
 def score(name, X, algorithm="kmeans"):
-    t = time.perf_counter()
+    t, c0 = time.perf_counter(), time.process_time()
     c = make_clusterer(algorithm, k=20, random_state=seed).fit(X)
     m = external_scores(labels, c.labels_)
     m.update(n_clusters=int(len(set(c.labels_.tolist()) - {{-1}})), noise_fraction=float((c.labels_ < 0).mean()),
-             cluster_s=time.perf_counter() - t)
+             cluster_s=time.perf_counter() - t, cluster_cpu_s=time.process_time() - c0)
     out["runs"][name] = m
 poolings = {poolings!r}
 pooled = {{}}
@@ -88,6 +89,8 @@ for pooling in poolings:
     pooled[pooling] = de.fit_transform(tokens)
     out["stages"]["pool_" + pooling] = time.perf_counter() - t
     out["n_empty"] = int(de.n_empty_)
+    if {save!r}:
+        np.save({save!r} + "_" + pooling + ".npy", pooled[pooling])
     score(pooling, pooled[pooling])
 if getattr(word, "doc_vectors_", None) is not None:
     score("document-nodes", normalize(word.doc_vectors_))
@@ -108,17 +111,41 @@ from textcluster import TfidfLsaEmbedder
 from textcluster.cluster import make_clusterer
 from textcluster.metrics import external_scores
 tokens, labels = load_tokens({tokens!r})
-t = time.perf_counter()
+t, c0 = time.perf_counter(), time.process_time()
 X = TfidfLsaEmbedder(random_state={seed}).fit_transform(tokens)
 fit = time.perf_counter() - t
-out = {{"stages": {{"fit": fit}}, "runs": {{}}}}
+np.save({save!r}, X)
+out = {{"stages": {{"fit": fit}}, "cpu": {{"fit": time.process_time() - c0}}, "runs": {{}}}}
 for alg in ("kmeans", "hdbscan"):
-    t = time.perf_counter()
+    t, c0 = time.perf_counter(), time.process_time()
     c = make_clusterer(alg, k=20, random_state={seed}).fit(X)
     m = external_scores(labels, c.labels_)
     m.update(n_clusters=int(len(set(c.labels_.tolist()) - {{-1}})), noise_fraction=float((c.labels_ < 0).mean()),
-             cluster_s=time.perf_counter() - t)
+             cluster_s=time.perf_counter() - t, cluster_cpu_s=time.process_time() - c0)
     out["runs"]["lsa" if alg == "kmeans" else "lsa/hdbscan"] = m
+out["peak_rss_mb"] = peak()
+print(json.dumps(out))
+"""
+
+# Combinations, exactly what make_embedder("a+b+...", pooling=P) computes: unit blocks, concatenated, unit rows.
+ENSEMBLE = PREAMBLE + """
+from textcluster.cluster import make_clusterer
+from textcluster.metrics import external_scores
+_, labels = load_tokens({tokens!r})
+seed = {seed}
+out = {{"runs": {{}}, "stages": {{}}, "cpu": {{}}}}
+for name, files in {combos!r}.items():
+    blocks = []
+    for f in files:
+        X = np.load(f).astype(np.float64)
+        n = np.linalg.norm(X, axis=1); X[n > 0] /= n[n > 0, None]
+        blocks.append(X)
+    X = np.hstack(blocks); n = np.linalg.norm(X, axis=1); X[n > 0] /= n[n > 0, None]
+    t, c0 = time.perf_counter(), time.process_time()
+    c = make_clusterer("kmeans", k=20, random_state=seed).fit(X.astype(np.float32))
+    m = external_scores(labels, c.labels_)
+    m.update(n_clusters=20, noise_fraction=0.0, cluster_s=time.perf_counter() - t, cluster_cpu_s=time.process_time() - c0)
+    out["runs"][name] = m
 out["peak_rss_mb"] = peak()
 print(json.dumps(out))
 """
@@ -226,12 +253,14 @@ print(json.dumps({{"load_s": load, "jit_warmup_s": warm, "seconds": sec, "steps"
 """
 
 EMBEDDERS = {
-    # name: (word embedder, parameters, default pooling)
-    "word2vec": ("word2vec", {}, "sif"),
+    # name: (word embedder, parameters, pooling combined with tfidf-lsa and clustered with HDBSCAN)
+    "word2vec": ("word2vec", {}, "tfidf"),
     "glove": ("glove", {}, "sif"),
     "deepwalk": ("deepwalk", {}, "sif"),
+    "word2vec-w10e10": ("word2vec", {"window": 10, "epochs": 10}, "tfidf"),
     "deepwalk-docnodes": ("deepwalk", {"document_nodes": True}, "sif"),
 }
+DEFAULT_EMBEDDERS = ["word2vec", "glove", "deepwalk"]
 POOLINGS = ["mean", "tfidf", "sif"]
 REF_TOKENIZER = {"lemmatize": False, "alpha_only": False, "remove_stop": False, "remove_num": False,
                  "remove_url": False, "remove_email": False, "min_length": 1}
@@ -240,7 +269,9 @@ REF_TOKENIZER = {"lemmatize": False, "alpha_only": False, "remove_stop": False, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--embedders", nargs="+", default=list(EMBEDDERS), choices=list(EMBEDDERS))
+    ap.add_argument("--embedders", nargs="+", default=DEFAULT_EMBEDDERS, choices=list(EMBEDDERS))
+    ap.add_argument("--jobs", type=int, default=1, help="quality tasks run at once (each a process); with more "
+                    "than one, wall seconds include the contention: read the CPU seconds")
     ap.add_argument("--parts", nargs="+", default=["quality", "e2e", "speed"], choices=["quality", "e2e", "speed"])
     ap.add_argument("--peers", action="store_true", help="also run all-MiniLM-L6-v2 + KMeans and BERTopic")
     ap.add_argument("--no-bertopic", action="store_true", help="with --peers: MiniLM + KMeans only")
@@ -250,8 +281,13 @@ def main() -> None:
     ap.add_argument("--pecanpy-walks", type=int, default=1, help="PecanPy walks per node (10 takes ~10 min)")
     ap.add_argument("--glove-epochs", type=int, default=3, help="epochs timed in the GloVe speed part")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument("--render", action="store_true", help="only rewrite the docs section from results/embedders.json")
+    ap.add_argument("--data", type=Path, default=None, help="another labelled corpus (a quick check of the script)")
     args = ap.parse_args()
-    path = newsgroups_path(stripped=True)
+    if args.render:
+        update_section("embedders", render(json.loads((ROOT / "benchmarks" / "results" / "embedders.json").read_text())))
+        return
+    path = args.data or newsgroups_path(stripped=True)
     tmp = Path(tempfile.mkdtemp(prefix="tc-embedders-"))
     res: dict = {"seeds": args.seeds, "machine": machine_line(), "date": time.strftime("%Y-%m-%d")}
     out_dir = ROOT / "benchmarks" / "results"
@@ -268,25 +304,47 @@ def main() -> None:
             log(f"tokenize: {r['seconds']:.1f}s, {r['n_tokens']} tokens")
         if "quality" in args.parts:
             quality: dict = {}
+            tasks = []  # (group, label, code)
             if RECIPE is not None:
-                for seed in args.seeds:
-                    r = run_python(RECIPE.format(path=str(path), seed=seed))
-                    quality.setdefault("recipe", []).append({"runs": {"recipe": r}, "stages": {"total": r["wall_s"]},
-                                                            "peak_rss_mb": r["peak_rss_mb"], "wall_s": r["wall_s"]})
-                    log(f"recipe seed={seed}: nmi={r['nmi']:.3f} wall={r['wall_s']:.1f}s")
-            for seed in args.seeds:
-                r = run_python(LSA.format(tokens=str(tokens), seed=seed))
-                quality.setdefault("tfidf-lsa", []).append(r)
-                log(f"tfidf-lsa seed={seed}: " + summary(r))
+                tasks += [("recipe", f"recipe seed={seed}", RECIPE.format(path=str(path), seed=seed))
+                          for seed in args.seeds]
+            tasks += [("tfidf-lsa", f"tfidf-lsa seed={seed}",
+                       LSA.format(tokens=str(tokens), seed=seed, save=str(tmp / f"tfidf-lsa_{seed}.npy")))
+                      for seed in args.seeds]
             for name in args.embedders:
                 word, params, default_pool = EMBEDDERS[name]
-                for seed in args.seeds:
-                    r = run_python(EMBED.format(tokens=str(tokens), seed=seed, embedder=word, params=params,
-                                                poolings=POOLINGS, pool_params={}, combine=default_pool,
-                                                hdbscan=default_pool))
-                    quality.setdefault(name, []).append(r)
-                    log(f"{name} seed={seed}: " + summary(r))
+                tasks += [(name, f"{name} seed={seed}",
+                           EMBED.format(tokens=str(tokens), seed=seed, embedder=word, params=params,
+                                        poolings=POOLINGS, pool_params={}, combine=None,
+                                        hdbscan=default_pool, save=str(tmp / f"{name}_{seed}")))
+                          for seed in args.seeds]
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                futures = [(g, label, pool.submit(run_python, code)) for g, label, code in tasks]
+                for group, label, fut in futures:
+                    r = fut.result()
+                    if group == "recipe":
+                        r = {"runs": {"recipe": dict(r, cluster_s=0.0)}, "stages": {"total": r["wall_s"]},
+                             "peak_rss_mb": r["peak_rss_mb"], "wall_s": r["wall_s"]}
+                    quality.setdefault(group, []).append(r)
+                    log(f"{label}: " + summary(r) + f" fit={r['stages'].get('fit', 0):.0f}s")
+            # combinations of the pooled vectors saved above (make_embedder("a+b", pooling=P) semantics)
+            names = [n for n in args.embedders if n != "deepwalk-docnodes"]
+            if "word2vec-w10e10" in names and "word2vec" in names:
+                names.remove("word2vec")
+            for seed in args.seeds:
+                combos = {}
+                for P in ("sif",):
+                    for n in names:
+                        combos[f"{n}+tfidf-lsa/{P}"] = [str(tmp / f"{n}_{seed}_{P}.npy"), str(tmp / f"tfidf-lsa_{seed}.npy")]
+                    if len(names) > 1:
+                        combos["+".join(names) + f"+tfidf-lsa/{P}"] = [str(tmp / f"{n}_{seed}_{P}.npy") for n in names] \
+                            + [str(tmp / f"tfidf-lsa_{seed}.npy")]
+                r = run_python(ENSEMBLE.format(tokens=str(tokens), seed=seed, combos=combos))
+                quality.setdefault("combined", []).append(r)
+                log(f"combined seed={seed}: " + summary(r))
             res.setdefault("quality", {}).update(quality)
+            res["jobs"] = args.jobs
         if args.peers:
             cache = args.peer_cache or tmp
             cache.mkdir(parents=True, exist_ok=True)
@@ -331,6 +389,14 @@ def main() -> None:
             res["speed"] = speed
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        # Another run of this script may have finished meanwhile: merge into the file as it is now.
+        cur = json.loads(prev.read_text()) if prev.exists() else {}
+        for key, value in res.items():
+            if isinstance(value, dict) and isinstance(cur.get(key), dict) and key in ("quality", "e2e"):
+                cur[key].update(value)
+            else:
+                cur[key] = value
+        res = cur
         prev.write_text(json.dumps(res, indent=1))
     if not args.no_docs:
         update_section("embedders", render(res))
@@ -368,12 +434,23 @@ def render(res: dict) -> str:
              "(min_cluster_size = 0.5 % of documents) counts noise as one extra cluster.", ""]
     q = res.get("quality", {})
     if q or res.get("peers"):
-        lines += ["| pipeline | NMI | ARI | ACC | clusters | noise | fit s | cluster s | peak MB |",
+        if res.get("jobs", 1) > 1:
+            lines += [f"These quality runs ran {res['jobs']} processes at a time on a machine shared with other "
+                      "jobs (load average 10-15 on 2 cores), so wall seconds are inflated; CPU seconds "
+                      "(`process_time` of the process, all its threads) are given beside them.", ""]
+        lines += ["| pipeline | NMI | ARI | ACC | clusters | noise | fit s (CPU s) | cluster s (CPU s) | peak MB |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for name, runs in q.items():
             for key in runs[0]["runs"]:
                 rs = [r["runs"][key] for r in runs if key in r["runs"]]
                 fit = median([r["stages"].get("fit", r["stages"].get("total", 0.0)) for r in runs])
+                cpu = [r.get("cpu", {}).get("fit") for r in runs]
+                fit = f"{fit:.0f}" + (f" ({median(cpu):.0f})" if None not in cpu else "")
+                if name == "combined":
+                    fit = "-"
+                    label = f"{key.split('/')[0]} / {key.split('/')[1]} pooling + KMeans"
+                    lines.append(row(label, rs, fit, max(r["peak_rss_mb"] for r in runs)))
+                    continue
                 label = "scikit-learn TF-IDF + LSA + KMeans (peer)" if name == "recipe" else \
                     f"{name} / {key}" if name != "tfidf-lsa" else f"tfidf-lsa / {key}"
                 if key.endswith("/hdbscan"):
@@ -383,7 +460,8 @@ def render(res: dict) -> str:
             rs = [r["runs"][key] for r in res["peers"]]
             label = {"minilm-kmeans": "all-MiniLM-L6-v2 + KMeans (peer)", "bertopic": "BERTopic defaults (peer)",
                      "bertopic-reduce-outliers": "BERTopic + reduce_outliers (peer)"}[key]
-            lines.append(row(label, rs, res["peer_embed"]["seconds"], max(r["peak_rss_mb"] for r in res["peers"])))
+            lines.append(row(label, rs, f"{res['peer_embed']['seconds']:.0f}",
+                             max(r["peak_rss_mb"] for r in res["peers"])))
         lines += ["", "`fit s` = training the word vectors (tokens given), or the sentence embedding for the "
                   "MiniLM peers (computed once, shared by both), or the whole recipe process.", ""]
     if res.get("e2e"):
@@ -425,11 +503,13 @@ def render(res: dict) -> str:
     return "\n".join(lines)
 
 
-def row(label: str, rs: list[dict], fit: float, peak: float) -> str:
+def row(label: str, rs: list[dict], fit: str, peak: float) -> str:
+    cl = f"{median([r.get('cluster_s', 0.0) for r in rs]):.0f}"
+    if all("cluster_cpu_s" in r for r in rs):
+        cl += f" ({median([r['cluster_cpu_s'] for r in rs]):.0f})"
     return (f"| {label} | {mean_sd([r['nmi'] for r in rs])} | {mean_sd([r['ari'] for r in rs])} | "
             f"{mean_sd([r['acc'] for r in rs])} | {median([r['n_clusters'] for r in rs]):.0f} | "
-            f"{median([r['noise_fraction'] for r in rs]):.1%} | {fit:.0f} | "
-            f"{median([r['cluster_s'] for r in rs]):.0f} | {peak:.0f} |")
+            f"{median([r['noise_fraction'] for r in rs]):.1%} | {fit} | {cl} | {peak:.0f} |")
 
 
 if __name__ == "__main__":

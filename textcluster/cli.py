@@ -48,8 +48,8 @@ def _embedding_option(default: str):
         from .embed import is_embedding_name
         if is_embedding_name(value):
             return value
-        raise typer.BadParameter(f"{value!r} is neither one of {', '.join(EMBEDDINGS)} (or several joined by "
-                                 "'+') nor an existing vectors file (GloVe or word2vec, text or binary)")
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(EMBEDDINGS)} (or several joined by '+'), "
+                                 "nor an existing vectors file (GloVe or word2vec, text or binary)")
     return typer.Option(default, help=f"Document vectors: {'|'.join(EMBEDDINGS)} (word2vec, glove, deepwalk "
                         "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
                         "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
