@@ -18,14 +18,14 @@ logger = logging.getLogger(__name__)
 
 
 def auto_hidden(hidden, n_features: int) -> tuple[int, ...]:
-    """``"auto"``: the DEC paper's 500-500-2000 trunk for wide inputs (> 256 features), 256-256-512 otherwise."""
+    """``"auto"``: the DEC paper's 500-500-2000 trunk for wide inputs (> 256 features), 128-128-256 otherwise."""
     if hidden == "auto":
-        return (500, 500, 2000) if n_features > 256 else (256, 256, 512)
+        return (500, 500, 2000) if n_features > 256 else (128, 128, 256)
     return tuple(int(h) for h in hidden)
 
 
-def auto_epochs(max_epochs, n_items: int, batch_size: int, *, steps: int = 6000, lo: int = 10,
-                hi: int = 300) -> int:
+def auto_epochs(max_epochs, n_items: int, batch_size: int, *, steps: int = 1500, lo: int = 10,
+                hi: int = 100) -> int:
     """``"auto"``: enough epochs for about ``steps`` optimizer steps, clipped to [lo, hi]; ints pass through."""
     if max_epochs != "auto":
         return int(max_epochs)
@@ -75,7 +75,7 @@ class AutoEncoder(TransformerMixin, DeepEstimator):
     noise : float
         Standard deviation of Gaussian noise added to scaled inputs during training (denoising AE).
     max_epochs : int or "auto"
-        Training epochs; "auto" = about 6,000 minibatch steps, between 10 and 300 epochs.
+        Training epochs; "auto" = about 1,500 minibatch steps, between 10 and 100 epochs.
     batch_size, lr, weight_decay : training settings (Adam).
     device : str
         "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...

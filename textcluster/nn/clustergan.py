@@ -39,7 +39,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     scaling : str
         Input scaling; "minmax" maps data to [-1, 1] to match the generator's tanh output.
     max_epochs : int or "auto"
-        Epochs ("auto": about 8,000 steps, 10-300 epochs).
+        Epochs ("auto": about 3,000 steps, 10-100 epochs).
     batch_size, lr, weight_decay : Adam settings (both optimizers).
     device, random_state, verbose, checkpoint_dir, checkpoint_every, resume : as AutoEncoder.
 
@@ -138,7 +138,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                 opt_d.step()
                 return {"g": g.detach(), "d": d["d"].detach(), "zn": inv["zn"].detach(), "zc": inv["zc"].detach()}
 
-            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=8000)
+            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=3000)
             self.history_ = train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                                          modules={"generator": G, "discriminator": D, "encoder": E},
                                          optimizers={"ge": opt_ge, "d": opt_d}, phase="clustergan",

@@ -36,9 +36,9 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
         Embedding size (10 in the papers).
     hidden, arch, input_shape, scaling, noise : as :class:`~textcluster.nn.AutoEncoder`.
     pretrain_epochs : int or "auto"
-        Autoencoder epochs ("auto": about 6,000 steps, 10-300 epochs).
+        Autoencoder epochs ("auto": about 1,500 steps, 10-100 epochs).
     max_epochs : int or "auto"
-        Most clustering epochs ("auto": about 3,000 steps, 10-200 epochs); training usually stops earlier
+        Most clustering epochs ("auto": about 1,000 steps, 10-100 epochs); training usually stops earlier
         on ``tol``.
     tol : float
         Stop when the fraction of items changing cluster between target updates falls below this.
@@ -177,7 +177,7 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
             opt.step()
             return {k: v.detach() for k, v in terms.items() if k != "loss" or len(terms) > 2}
 
-        epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=3000, hi=200)
+        epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=1000)
         modules = {"encoder": self.encoder_, "decoder": self.decoder_, "centres": self.centres_}
         return train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                             modules=modules, optimizers={"adam": opt}, phase="cluster",

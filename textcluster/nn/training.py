@@ -51,12 +51,13 @@ class Checkpointer:
 
     def save(self, phase: str, *, epoch: int, modules: Mapping[str, torch.nn.Module],
              optimizers: Mapping[str, torch.optim.Optimizer], history: list[dict],
-             extra: Mapping[str, torch.Tensor] | None = None, done: bool = False) -> None:
+             extra: Mapping[str, torch.Tensor] | None = None, done: bool = False,
+             stopped_early: bool = False) -> None:
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         state = {
-            "epoch": epoch, "done": done, "history": history,
+            "epoch": epoch, "done": done, "stopped_early": stopped_early, "history": history,
             "modules": {k: m.state_dict() for k, m in modules.items()},
             "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
             "rng_cpu": torch.get_rng_state(),
@@ -139,7 +140,7 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
     state = checkpointer.load(phase, modules=modules, optimizers=optimizers)
     if state is not None:
         history, start = list(state["history"]), int(state["epoch"])
-        if state["done"]:
+        if state["done"] and (state.get("stopped_early") or start >= max_epochs):
             return history
     batch_size = max(1, min(int(batch_size), n_items))
     n_batches = n_items // batch_size if drop_last else math.ceil(n_items / batch_size)
@@ -148,6 +149,7 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
     with epoch_bar(phase, max_epochs, verbose) as show:
         show(start, history[-1] if history else {})
         epoch = start
+        stopped = False
         try:
             for epoch in range(start, max_epochs):
                 if on_epoch_start is not None:
@@ -167,10 +169,9 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
                 if (epoch + 1) % checkpointer.every == 0 and epoch + 1 < max_epochs:
                     checkpointer.save(phase, epoch=epoch + 1, modules=modules, optimizers=optimizers,
                                       history=history)
-            else:
-                epoch = max_epochs
         except StopTraining as stop:
             logger.info("%s stopped at epoch %d: %s", phase, epoch, stop)
+            stopped = True
     checkpointer.save(phase, epoch=len(history), modules=modules, optimizers=optimizers, history=history,
-                      done=True)
+                      done=True, stopped_early=stopped)
     return history

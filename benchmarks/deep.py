@@ -1,0 +1,198 @@
+"""Deep clustering benchmarks (docs/benchmarks.md, section "Deep clustering").
+
+  python benchmarks/deep.py images --dataset digits --methods kmeans,ae-kmeans,dec,idec,clustergan --seeds 0,1,2
+  python benchmarks/deep.py images --dataset mnist --limit 10000 --methods ... --device cuda --json out.json
+  python benchmarks/deep.py text --limit 0      # stripped 20 Newsgroups: reduce none/ae/vae x kmeans/hdbscan
+
+Each result row: dataset, n, method, seed, acc, nmi, ari, seconds (fit), epochs, peak_rss_mb, device.
+Data come from $TEXTCLUSTER_DATA (mnist/, fashion-mnist/, 20newsgroups/); digits ship with scikit-learn.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+try:  # the full package (spaCy, gensim, ...) when installed
+    import textcluster  # noqa: F401
+except ImportError:  # a minimal GPU box: torch + numpy + scipy + scikit-learn are enough for the image runs
+    import types
+
+    _pkg = types.ModuleType("textcluster")
+    _pkg.__path__ = [str(ROOT / "textcluster")]
+    sys.modules["textcluster"] = _pkg
+
+from textcluster.metrics import external_scores  # noqa: E402
+from textcluster.report import peak_rss_mb  # noqa: E402
+
+# Per-dataset training settings (epochs); the CLI defaults ("auto") are used where a value is None.
+SETTINGS = {
+    "digits": {"ae-kmeans": dict(max_epochs=60, hidden=(256, 128)),
+               "vae-kmeans": dict(max_epochs=60, hidden=(256, 128), beta=0.1),
+               "dec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
+               "idec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
+               "clustergan": dict(max_epochs=150, hidden=(256, 256))},
+    "mnist": {"ae-kmeans": dict(max_epochs=50), "vae-kmeans": dict(max_epochs=50, beta=0.1),
+              "dec": dict(pretrain_epochs=50, max_epochs=50), "idec": dict(pretrain_epochs=50, max_epochs=50),
+              "clustergan": dict(max_epochs=40, batch_size=128)},
+}
+SETTINGS["fashion-mnist"] = SETTINGS["mnist"]
+
+
+def load(dataset: str, limit: int | None):
+    from textcluster import datasets
+
+    if dataset == "digits":
+        ds = datasets.load_digits()
+    elif dataset == "mnist":
+        ds = datasets.load_mnist()
+    elif dataset == "fashion-mnist":
+        ds = datasets.load_fashion_mnist()
+    else:
+        raise SystemExit(f"unknown dataset {dataset}")
+    X, y = ds.flat(), ds.labels
+    if limit:
+        rng = np.random.default_rng(12345)  # a fixed stratum-free random subset, same for every method
+        keep = np.sort(rng.choice(len(X), size=min(limit, len(X)), replace=False))
+        X, y = X[keep], y[keep]
+    return X, y, ds.shape
+
+
+def run_images(args) -> list[dict]:
+    from textcluster.nn import make_method
+
+    X, y, shape = load(args.dataset, args.limit)
+    rows = []
+    t_start = time.perf_counter()
+    for method in args.methods.split(","):
+        if args.deadline and time.perf_counter() - t_start > args.deadline:
+            print(json.dumps({"skipped": method, "reason": f"deadline {args.deadline} s"}), flush=True)
+            continue
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            params = dict(SETTINGS.get(args.dataset, {}).get(method, {}))
+            if args.epochs_scale != 1.0:
+                for key in ("max_epochs", "pretrain_epochs"):
+                    if key in params:
+                        params[key] = max(1, int(round(params[key] * args.epochs_scale)))
+            model = make_method(method, k=len(np.unique(y)), random_state=seed, device=args.device,
+                                input_shape=shape, verbose=args.verbose, **({} if method == "kmeans" else params))
+            t0 = time.perf_counter()
+            model.fit(X)
+            secs = time.perf_counter() - t0
+            s = external_scores(y, model.labels_)
+            row = {"dataset": args.dataset, "n": int(len(X)), "method": method, "seed": seed,
+                   "acc": round(s["acc"], 4), "nmi": round(s["nmi"], 4), "ari": round(s["ari"], 4),
+                   "seconds": round(secs, 1), "epochs": getattr(model, "n_epochs_", None),
+                   "peak_rss_mb": peak_rss_mb(), "device": str(getattr(model, "device_", "cpu")),
+                   "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+                   if method != "kmeans" else {}}
+            if row["device"].startswith("cuda"):
+                import torch
+                row["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+                row["gpu"] = torch.cuda.get_device_name()
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    return rows
+
+
+def run_text(args) -> list[dict]:
+    """Embed stripped 20NG once (word2vec + mean pooling), then cluster with/without AE/VAE reduction."""
+    from textcluster import TextClusterer
+    from textcluster.cluster import make_clusterer
+    from textcluster.datasets import load_20newsgroups
+    from textcluster.reduce import make_reducer
+
+    docs = list(load_20newsgroups())
+    if args.limit:  # a random subset (the file is sorted by newsgroup, so a prefix would be one or two groups)
+        keep = np.sort(np.random.default_rng(12345).choice(len(docs), size=min(args.limit, len(docs)),
+                                                           replace=False))
+        docs = [docs[i] for i in keep]
+    y = [d.label for d in docs]
+    t0 = time.perf_counter()
+    base = TextClusterer(k=20, embedding="word2vec", reduce="none", algorithm="kmeans", random_state=0,
+                         embedding_params={"workers": 2}).fit(docs)
+    t_embed = time.perf_counter() - t0
+    V = base.vectors_
+    print(json.dumps({"embed_seconds": round(t_embed, 1), "n": len(docs), "dim": int(V.shape[1]),
+                      "baseline_kmeans_nmi": round(external_scores(y, base.labels_)["nmi"], 4)}), flush=True)
+    rows = []
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        for reduce in args.reducers.split(","):
+            t1 = time.perf_counter()
+            red = make_reducer(reduce, random_state=seed, **({"device": args.device} if reduce in ("ae", "vae")
+                                                              else {}))
+            Z = V if red is None else np.asarray(red.fit_transform(V), dtype=np.float32)
+            t_red = time.perf_counter() - t1
+            for algo in ("kmeans", "hdbscan"):
+                t2 = time.perf_counter()
+                cl = make_clusterer(algo, k=20, random_state=seed).fit(Z)
+                s = external_scores(y, cl.labels_)
+                row = {"dataset": "20ng-stripped", "n": len(docs), "reduce": reduce, "algorithm": algo,
+                       "seed": seed, "nmi": round(s["nmi"], 4), "ari": round(s["ari"], 4), "acc": round(s["acc"], 4),
+                       "noise_fraction": round(float((cl.labels_ < 0).mean()), 4),
+                       "n_clusters": int(len(np.unique(cl.labels_[cl.labels_ >= 0]))),
+                       "reduce_seconds": round(t_red, 1), "cluster_seconds": round(time.perf_counter() - t2, 1),
+                       "reduce_epochs": getattr(red, "n_epochs_", None)}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        agg = dict(zip(keys, key))
+        for m in ("acc", "nmi", "ari", "seconds", "noise_fraction"):
+            vals = [r[m] for r in rs if m in r]
+            if vals:
+                agg[m] = round(statistics.mean(vals), 4)
+                agg[m + "_sd"] = round(statistics.pstdev(vals), 4) if len(vals) > 1 else 0.0
+        agg["seeds"] = len(rs)
+        out.append(agg)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    im = sub.add_parser("images")
+    im.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
+    im.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
+    im.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,dec,idec,clustergan")
+    im.add_argument("--epochs-scale", type=float, default=1.0, help="multiply the epoch settings")
+    im.add_argument("--deadline", type=float, default=0, help="skip methods not started after this many s")
+    tx = sub.add_parser("text")
+    tx.add_argument("--limit", type=int, default=0)
+    tx.add_argument("--reducers", default="none,ae,vae")
+    for p in (im, tx):
+        p.add_argument("--seeds", default="0,1,2")
+        p.add_argument("--device", default="auto")
+        p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+        p.add_argument("--json", type=Path, help="write rows + summary here")
+        p.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    rows = run_images(args) if args.cmd == "images" else run_text(args)
+    keys = ("dataset", "method") if args.cmd == "images" else ("reduce", "algorithm")
+    summary = summarise(rows, keys)
+    for s in summary:
+        print("SUMMARY", json.dumps(s), flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"rows": rows, "summary": summary, "argv": sys.argv}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

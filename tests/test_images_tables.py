@@ -1,0 +1,136 @@
+"""Image and table readers, dataset loaders, and the `textcluster images` / `textcluster table` commands."""
+import gzip
+import json
+import struct
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from textcluster import datasets
+from textcluster.cli import app
+from textcluster.errors import InputError
+from textcluster.images import read_idx, read_images
+from textcluster.tabular import read_table
+
+runner = CliRunner()
+
+
+def _write_idx(path, arr):
+    arr = np.asarray(arr, dtype=np.uint8)
+    head = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(head + arr.tobytes())
+
+
+@pytest.fixture()
+def mnist_like(tmp_path):
+    rng = np.random.default_rng(0)
+    d = tmp_path / "mnist"
+    d.mkdir()
+    _write_idx(d / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (12, 28, 28)))
+    _write_idx(d / "train-labels-idx1-ubyte.gz", np.arange(12) % 3)
+    _write_idx(d / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (5, 28, 28)))
+    _write_idx(d / "t10k-labels-idx1-ubyte.gz", np.arange(5) % 3)
+    return d
+
+
+def test_idx_reader_and_mnist_loader(mnist_like, monkeypatch):
+    a = read_idx(mnist_like / "train-images-idx3-ubyte.gz")
+    assert a.shape == (12, 28, 28) and a.dtype == np.uint8
+    ds = read_images(mnist_like)
+    assert ds.X.shape == (17, 1, 28, 28) and ds.X.max() <= 1 and list(ds.labels[:4]) == [0, 1, 2, 0]
+    assert ds.ids[0] == "train/0" and ds.ids[-1] == "t10k/4"
+    monkeypatch.setenv("TEXTCLUSTER_DATA", str(mnist_like.parent))
+    assert len(datasets.load_mnist(split="test").X) == 5
+    assert len(datasets.load_mnist(limit=3).X) == 3
+    with pytest.raises(InputError, match="fashion-mnist"):
+        datasets.load_fashion_mnist()
+
+
+def test_idx_errors(tmp_path):
+    bad = tmp_path / "x-images-idx3-ubyte"
+    bad.write_bytes(b"\x01\x02\x03\x04rest")
+    with pytest.raises(InputError, match="not an idx file"):
+        read_idx(bad)
+    short = tmp_path / "y-images-idx3-ubyte"
+    short.write_bytes(bytes([0, 0, 8, 1]) + struct.pack(">I", 10) + b"\x00" * 3)
+    with pytest.raises(InputError, match="truncated"):
+        read_idx(short)
+
+
+def test_npy_npz_and_png_folder(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    imgs = rng.integers(0, 256, (6, 8, 8)).astype(np.uint8)
+    np.save(tmp_path / "a.npy", imgs)
+    assert read_images(tmp_path / "a.npy").X.shape == (6, 1, 8, 8)
+    np.savez(tmp_path / "b.npz", X=imgs, y=np.arange(6) % 2)
+    ds = read_images(tmp_path / "b.npz")
+    assert list(ds.labels) == [0, 1, 0, 1, 0, 1]
+    for i, im in enumerate(imgs):
+        sub = tmp_path / "png" / ("odd" if i % 2 else "even")
+        sub.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(im).save(sub / f"{i}.png")
+    ds = read_images(tmp_path / "png")
+    assert ds.X.shape == (6, 1, 8, 8) and sorted(set(ds.labels)) == ["even", "odd"]
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "png" / "odd" / "small.png")
+    with pytest.raises(InputError, match="differ in size"):
+        read_images(tmp_path / "png")
+
+
+def test_digits_loader():
+    ds = datasets.load_digits()
+    assert ds.X.shape == (1797, 1, 8, 8) and ds.X.max() == 1.0 and len(set(ds.labels)) == 10
+
+
+def test_table_reader_standardises_and_refuses_missing(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("id,a,b,name,label\nr1,1,10,x,u\nr2,2,,y,v\nr3,3,30,z,u\n")
+    with pytest.raises(InputError, match=r"missing values in column\(s\) b.*--impute"):
+        read_table(p)
+    t = read_table(p, impute="mean")
+    assert t.columns == ["a", "b"] and t.ids == ["r1", "r2", "r3"] and list(t.labels) == ["u", "v", "u"]
+    np.testing.assert_allclose(t.X.mean(0), 0, atol=1e-6)
+    np.testing.assert_allclose(t.X.std(0), 1, atol=1e-6)
+    assert read_table(p, impute="drop").ids == ["r1", "r3"]
+    with pytest.raises(InputError, match="--label-field"):
+        read_table(p, label_field="nope", impute="mean")
+
+
+def test_cli_images_and_table(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 20)) * 4
+    y = np.repeat(np.arange(3), 30)
+    X = centres[y] + rng.normal(size=(90, 20))
+    np.savez(tmp_path / "x.npz", X=X.astype(np.float32), y=y)
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--method", "idec", "--epochs", "3",
+                            "--pretrain-epochs", "5", "--device", "cpu", "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["n_docs"] == 90 and m["n_clusters"] <= 3 and m["acc"] > 0.6 and m["config"]["method"] == "idec"
+    assert (out / "assignments.csv").read_text().splitlines()[0] == "id,cluster,label"
+    assert (out / "model" / "weights.safetensors").exists()
+
+    csv = tmp_path / "t.csv"
+    csv.write_text("label," + ",".join(f"f{i}" for i in range(20)) + "\n" +
+                   "\n".join(f"{c}," + ",".join(f"{v:.4f}" for v in row) for c, row in zip(y, X)) + "\n")
+    r = runner.invoke(app, ["table", str(csv), "--method", "kmeans", "--out", str(tmp_path / "o2"), "-q"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "o2" / "metrics.json").read_text())
+    assert m["acc"] == 1.0 and m["config"]["columns"][0] == "f0"
+
+
+def test_cli_errors_exit_2(tmp_path):
+    from textcluster.cli import main
+
+    csv = tmp_path / "m.csv"
+    csv.write_text("a,b\n1,\n2,3\n")
+    for argv in (["table", str(csv), "--out", str(tmp_path / "o")],
+                 ["images", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "o")],
+                 ["images", str(csv), "--method", "nope"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2

@@ -1,0 +1,108 @@
+"""Encoder core: blocks, named losses, the training loop (checkpoint / resume), device and seeding."""
+import numpy as np
+import pytest
+import torch
+
+from textcluster.errors import InputError
+from textcluster.nn import AutoEncoder, Checkpointer, Decoder, Encoder, StopTraining, train_epochs
+from textcluster.nn.base import resolve_device
+from textcluster.nn.losses import (dec_loss, idec_loss, reconstruction_loss, soft_assignment, target_distribution,
+                                   vae_loss)
+
+
+@pytest.mark.parametrize("arch,shape", [("mlp", (64,)), ("mlp", (1, 8, 8)), ("conv", (1, 8, 8)),
+                                        ("conv", (3, 16, 12))])
+def test_encoder_decoder_shapes(arch, shape):
+    d = int(np.prod(shape))
+    enc, dec = Encoder(shape, 5, (16,), arch=arch), Decoder(5, shape, (16,), arch=arch, out_activation="tanh")
+    x = torch.randn(7, d)
+    z = enc(x)
+    assert z.shape == (7, 5)
+    out = dec(z)
+    assert out.shape == (7, d) and out.abs().max() <= 1
+
+
+def test_conv_needs_image_shape():
+    with pytest.raises(ValueError, match="divisible by 4"):
+        Encoder((30,), 2, arch="conv")
+
+
+def test_losses_named_terms_and_values():
+    x = torch.zeros(4, 3)
+    assert reconstruction_loss(x, x + 1)["recon"].item() == pytest.approx(1.0)
+    mu, logvar = torch.zeros(4, 2), torch.zeros(4, 2)
+    t = vae_loss(x, x, mu, logvar, beta=2.0)
+    assert set(t) == {"loss", "recon", "kl"} and t["kl"].item() == pytest.approx(0.0)
+    z = torch.tensor([[0.0, 0.0], [10.0, 10.0]])
+    q = soft_assignment(z, torch.tensor([[0.0, 0.0], [10.0, 10.0]]))
+    assert torch.allclose(q.sum(1), torch.ones(2)) and q[0, 0] > 0.99
+    p = target_distribution(torch.tensor([[0.6, 0.4], [0.4, 0.6]]))
+    assert p[0, 0] > 0.6  # sharpened
+    assert dec_loss(p, p)["kl"].item() == pytest.approx(0.0, abs=1e-6)
+    assert set(idec_loss(x, x, p, p)) == {"loss", "recon", "kl"}
+
+
+def test_training_loop_averages_terms_and_stops_early():
+    calls = []
+
+    def step(idx):
+        calls.append(len(idx))
+        return {"a": torch.tensor(1.0), "b": 2.0}
+
+    def hook(epoch):
+        if epoch == 2:
+            raise StopTraining("enough")
+
+    hist = train_epochs(step, 10, max_epochs=5, batch_size=4, device=torch.device("cpu"), modules={},
+                        optimizers={}, on_epoch_start=hook)
+    assert len(hist) == 2 and hist[0] == {"a": 1.0, "b": 2.0}
+    assert calls[:3] == [4, 4, 2]
+
+
+def test_checkpoint_resume_matches_uninterrupted(tmp_path):
+    X = np.random.default_rng(0).normal(size=(64, 6)).astype(np.float32)
+    kw = dict(hidden=(8,), batch_size=16, device="cpu", random_state=3)
+    full = AutoEncoder(2, max_epochs=4, **kw).fit(X)
+    AutoEncoder(2, max_epochs=2, checkpoint_dir=tmp_path, checkpoint_every=1, **kw).fit(X)
+    state = torch.load(tmp_path / "autoencoder.pt", weights_only=True)
+    assert state["epoch"] == 2
+    resumed = AutoEncoder(2, max_epochs=4, checkpoint_dir=tmp_path, checkpoint_every=1, resume=True, **kw).fit(X)
+    assert resumed.n_epochs_ == 4
+    np.testing.assert_allclose(resumed.transform(X), full.transform(X), atol=1e-5)
+    again = AutoEncoder(2, max_epochs=4, checkpoint_dir=tmp_path, resume=True, **kw).fit(X)  # done: no training
+    np.testing.assert_allclose(again.transform(X), full.transform(X), atol=1e-5)
+
+
+def test_checkpointer_disabled_is_noop(tmp_path):
+    c = Checkpointer(None)
+    c.save("x", epoch=1, modules={}, optimizers={}, history=[])
+    assert c.load("x", modules={}, optimizers={}) is None
+
+
+def test_device_auto_and_missing_cuda():
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_seeding_is_local_and_reproducible():
+    X = np.random.default_rng(1).normal(size=(40, 5)).astype(np.float32)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    a = AutoEncoder(2, hidden=(8,), max_epochs=2, device="cpu", random_state=0).fit(X).transform(X)
+    after = torch.rand(1)
+    assert torch.equal(before, after)  # global RNG untouched
+    b = AutoEncoder(2, hidden=(8,), max_epochs=2, device="cpu", random_state=0).fit(X).transform(X)
+    c = AutoEncoder(2, hidden=(8,), max_epochs=2, device="cpu", random_state=1).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_import_does_not_load_torch():
+    import subprocess
+    import sys
+    code = "import sys, textcluster.nn, textcluster.cluster, textcluster.reduce; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

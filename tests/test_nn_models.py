@@ -1,0 +1,110 @@
+"""Deep models as scikit-learn estimators: fit/predict/transform, clone, Pipeline, save/load without pickle."""
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.pipeline import make_pipeline
+
+from textcluster.cluster import ALGORITHMS, make_clusterer
+from textcluster.errors import InputError
+from textcluster.metrics import cluster_accuracy
+from textcluster.nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model, make_method
+from textcluster.reduce import REDUCERS, make_reducer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    keep = rng.choice(len(X), 300, replace=False)
+    return X[keep].astype(np.float32), y[keep]
+
+
+FAST = dict(hidden=(64,), device="cpu", random_state=0)
+
+
+def _models():
+    return [AutoEncoderKMeans(10, max_epochs=10, **FAST), AutoEncoderKMeans(10, reducer="vae", beta=0.1,
+                                                                            max_epochs=10, **FAST),
+            DEC(10, pretrain_epochs=10, max_epochs=4, **FAST), IDEC(10, pretrain_epochs=10, max_epochs=4, **FAST),
+            ClusterGAN(10, max_epochs=4, batch_size=32, **FAST)]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__ + getattr(m, "reducer", ""))
+def test_clusterers_learn_and_round_trip(model, digits, tmp_path):
+    X, y = digits
+    model.fit(X)
+    labels = model.labels_
+    assert labels.shape == (len(X),) and labels.dtype == np.int64 and labels.min() >= 0
+    floor = 0.2 if isinstance(model, ClusterGAN) else 0.5  # chance is ~0.11 (10 balanced classes)
+    assert cluster_accuracy(y, labels) > floor
+    np.testing.assert_array_equal(model.predict(X), labels)
+    model.save(tmp_path / "m")
+    files = {p.name for p in (tmp_path / "m").rglob("*")}
+    assert "config.json" in files and not any(f.endswith((".pkl", ".pickle")) for f in files)
+    loaded = load_model(tmp_path / "m")
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict(X), labels)
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["class"] == type(model).__name__
+
+
+def test_idec_keeps_reconstruction_and_dec_stops_on_tol(digits):
+    X, _ = digits
+    d = DEC(10, pretrain_epochs=3, max_epochs=30, tol=0.2, **FAST).fit(X)
+    assert d.n_epochs_["cluster"] < 50 and d.delta_label_ < 0.2
+    i = IDEC(10, pretrain_epochs=5, max_epochs=2, **FAST).fit(X)
+    assert set(i.history_["cluster"][0]) == {"loss", "recon", "kl"}
+    assert set(d.history_["cluster"][0]) == {"kl"}
+    assert i.predict_proba(X[:5]).sum(1) == pytest.approx(np.ones(5), abs=1e-5)
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, VAE])
+def test_reducers_in_pipeline_and_clone(cls, digits, tmp_path):
+    X, _ = digits
+    red = cls(4, max_epochs=3, **FAST)
+    c = clone(red)
+    assert c.get_params() == red.get_params()
+    pipe = make_pipeline(red, make_clusterer("kmeans", k=5)).fit(X)
+    assert pipe.predict(X).shape == (len(X),)
+    Z = red.transform(X)
+    assert Z.shape == (len(X), 4) and Z.dtype == np.float32
+    red.save(tmp_path / "r")
+    np.testing.assert_allclose(load_model(tmp_path / "r").transform(X), Z, atol=1e-6)
+    assert red.inverse_transform(Z).shape == X.shape
+
+
+def test_registries_and_factory():
+    assert {"ae", "vae"} <= set(REDUCERS) and {"dec", "idec", "clustergan"} <= set(ALGORITHMS)
+    assert isinstance(make_reducer("vae", n_components=3), VAE)
+    m = make_clusterer("idec", k=7, random_state=5)
+    assert isinstance(m, IDEC) and m.k == 7 and m.random_state == 5
+    assert isinstance(make_method("clustergan", k=3), ClusterGAN)
+    with pytest.raises(InputError, match="unknown method"):
+        make_method("nope", k=3)
+
+
+def test_conv_trunk_on_images():
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 1, 16, 16)).astype(np.float32)
+    ae = AutoEncoder(3, max_epochs=1, device="cpu").fit(X)
+    assert ae.arch_ == "conv" and ae.input_shape_ == [1, 16, 16]
+    assert ae.transform(X).shape == (40, 3)
+
+
+def test_bad_inputs_raise_input_error(digits):
+    X, _ = digits
+    with pytest.raises(InputError, match="NaN"):
+        AutoEncoder(device="cpu").fit(np.full((5, 3), np.nan))
+    with pytest.raises(InputError, match="k="):
+        DEC(50, **FAST).fit(X[:10])
+    with pytest.raises(InputError, match="n_components"):
+        AutoEncoder(0, device="cpu").fit(X)
+    with pytest.raises(InputError, match="arch="):
+        AutoEncoder(2, arch="conv", device="cpu").fit(X[:, :30])
+    fitted = AutoEncoder(2, max_epochs=1, **FAST).fit(X)
+    with pytest.raises(InputError, match="features"):
+        fitted.transform(X[:, :10])
+    with pytest.raises(InputError, match="cannot read"):
+        load_model("/nonexistent/model")
