@@ -12,6 +12,10 @@ from .metrics import cluster_accuracy, external_scores, silhouette
 from .compare import Comparison, compare_pipelines
 from .pipeline import TextClusterer, TopicGroup, group_topics
 from .tokenize import SpacyTokenizer
+from .nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model as load_nn_model
+from .datasets import load_digits, load_fashion_mnist, load_mnist
+from .images import ImageSet, read_images
+from .tabular import Table, read_table
 from .topics import Topic, TopicHierarchy, ctfidf_words, extract_topics, representative_documents, topic_coherence
 from .viz import MapProjector, map_figure, plot_word_neighbourhood, write_maps
 
@@ -32,6 +36,8 @@ __all__ = [
     "TextClusterer", "TopicGroup", "group_topics",
     "MapProjector", "map_figure", "plot_word_neighbourhood", "write_maps",
     "InputError", "TextclusterWarning",
+    "AutoEncoder", "VAE", "AutoEncoderKMeans", "DEC", "IDEC", "ClusterGAN", "load_nn_model",
+    "load_digits", "load_mnist", "load_fashion_mnist", "ImageSet", "read_images", "Table", "read_table",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
