@@ -219,6 +219,9 @@ def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progre
         warnings.warn("map skipped: plotly and matplotlib are needed (pip install 'textcluster[viz]'); "
                       "--no-map silences this")
         return
+    if len(model.labels_) < 3:  # a 2-D layout needs 3 points; the clustering itself is still valid
+        warnings.warn(f"map skipped: {len(model.labels_)} document(s), a map needs at least 3")
+        return
     from .viz import write_maps
 
     with progress.stage("map") as advance:
