@@ -240,7 +240,7 @@ OPTIONS = {
     "--label-field": _value(st.sampled_from(["label", "id", "text", "nope"])),
     "--encoding-errors": _value(st.sampled_from(["replace", "strict"])),
 }
-FLAGS = ["--assign-noise", "--keep-stopwords", "--no-lemma"]
+FLAGS = ["--assign-noise", "--keep-stopwords", "--no-lemma", "--no-map", "--no-map"]
 
 
 @st.composite
@@ -249,7 +249,7 @@ def cli_args(draw):
     args = []
     for n in names:
         args += [n, draw(OPTIONS[n])]
-    args += draw(st.lists(st.sampled_from(FLAGS), max_size=2, unique=True))
+    args += draw(st.lists(st.sampled_from(FLAGS), max_size=3, unique=True))
     if draw(st.booleans()) and "--k" not in names:
         args += ["--k", "3"]  # most draws then get past the k check and run the whole pipeline
     return args

@@ -49,7 +49,7 @@ def assert_no_leftovers(parent: Path):
 
 
 def cluster(src, out, capsys, *extra):
-    return run(["cluster", src, "--out", out, "--embedding", "tfidf-lsa", "-q", *extra], capsys)
+    return run(["cluster", src, "--out", out, "--embedding", "tfidf-lsa", "-q", "--no-map", *extra], capsys)
 
 
 def read_assignments(out: Path) -> list[dict]:
@@ -162,7 +162,7 @@ def test_all_documents_empty(tmp_path, capsys):
     src = tmp_path / "c.txt"
     src.write_text("\n" * 20 + "!!! ... ???\n" * 5, encoding="utf-8")
     for embedding in ("word2vec", "tfidf-lsa"):
-        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "--k", 2, "--embedding", embedding, "-q"],
+        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "--k", 2, "--embedding", embedding, "-q", "--no-map"],
                            capsys)
         assert_clean_error(code, err, "empty")
     assert not (tmp_path / "o").exists()
@@ -183,7 +183,7 @@ def test_k_larger_than_number_of_documents(tmp_path, capsys):
     ["--lang", "qq"], ["--spacy-model", "xx_not_installed"], ["--label-field", "nope"], ["--bogus-option", 1],
 ])
 def test_out_of_range_options(tmp_path, capsys, demo_path, option):
-    code, _, err = run(["cluster", demo_path, "--out", tmp_path / "o", "-q", *option], capsys)
+    code, _, err = run(["cluster", demo_path, "--out", tmp_path / "o", "-q", "--no-map", *option], capsys)
     assert_clean_error(code, err)
     assert not (tmp_path / "o").exists()
 
@@ -312,10 +312,14 @@ def test_single_document(tmp_path, capsys):
     code, _, err = cluster(src, tmp_path / "o", capsys)  # default k=10
     assert_clean_error(code, err, "fewer documents (1)")
     for extra in (["--k", 1], ["--k", 1, "--reduce", "pca"], ["--k", 1, "--embedding", "word2vec"]):
-        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "-q", "--embedding", "tfidf-lsa", *extra],
+        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "-q", "--no-map", "--embedding", "tfidf-lsa", *extra],
                            capsys)
         assert code == 0, (extra, err)
         assert [r["cluster"] for r in read_assignments(tmp_path / "o")] == ["0"]
+    with pytest.warns(UserWarning, match="map skipped"):  # the default map needs 3 points: skipped, not fatal
+        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "-q", "--embedding", "tfidf-lsa", "--k", 1],
+                           capsys)
+    assert code == 0, err
     code, _, err = cluster(src, tmp_path / "o", capsys, "--algorithm", "hdbscan")
     assert_clean_error(code, err, "HDBSCAN needs at least")
 
@@ -325,7 +329,7 @@ def test_all_documents_identical(tmp_path, capsys):
     src.write_text("rocket orbit launch space astronaut\n" * 30, encoding="utf-8")
     for extra in (["--embedding", "word2vec", "--k", 3], ["--embedding", "word2vec", "--algorithm", "hdbscan"],
                   ["--embedding", "word2vec", "--reduce", "pca", "--k", 2]):
-        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "-q", *extra], capsys)
+        code, _, err = run(["cluster", src, "--out", tmp_path / "o", "-q", "--no-map", *extra], capsys)
         assert code == 0, (extra, err)
         rows = read_assignments(tmp_path / "o")
         assert len(rows) == 30 and len({r["cluster"] for r in rows}) == 1  # identical documents share a cluster
