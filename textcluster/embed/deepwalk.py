@@ -184,8 +184,8 @@ class DeepWalkEmbedder(BaseEstimator):
         Edge weights: distance-weighted co-occurrence counts, or positive PMI.
     max_degree : int, optional
         Keep each word's heaviest ``max_degree`` word edges (None: all). The default 100 prunes the long tail
-        of weak edges: on 20 Newsgroups it gave better vectors (NMI 0.378 vs 0.358 with sif pooling) and a
-        graph built 2.5x faster.
+        of weak edges, which made the graph smaller and faster to build and walk without hurting clustering
+        quality in our probes.
     document_nodes : bool
         Add every document as a node joined to its words (tf-idf weights), so that training documents get
         vectors from the walks (``doc_vectors_``).
