@@ -12,9 +12,9 @@ from textcluster.compare import _names, compare_pipelines, default_ks, internal_
 
 
 def test_default_ks_scale_with_the_collection():
-    assert default_ks(480) == [3, 5, 8, 12, 20, 30]
-    assert default_ks(30) == [3]
-    assert default_ks(100_000)[-1] == 200
+    assert default_ks(480) == [5, 10, 20, 40]
+    assert default_ks(30) == [3] and default_ks(3) == [2]
+    assert default_ks(100_000)[-1] == 160
 
 
 def test_internal_scores_prefer_the_true_partition():

@@ -316,8 +316,8 @@ def compare_cmd(
                                            "(default: none,pca)."),
     algorithms: Optional[str] = typer.Option(None, "--algorithms", help="Comma-separated algorithm names or "
                                              "'all' (default: kmeans,hdbscan)."),
-    ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 3,5,8,12,20,"
-                                     "... up to documents/10)."),
+    ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 5,10,20,40,80,"
+                                     "160, those up to documents/10)."),
     pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
     seed: int = typer.Option(0, min=0, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),

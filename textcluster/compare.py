@@ -33,16 +33,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_EMBEDDINGS = ("word2vec", "tfidf-lsa")
 DEFAULT_REDUCERS = ("none", "pca")
 DEFAULT_ALGORITHMS = ("kmeans", "hdbscan")
-_K_LADDER = (3, 5, 8, 12, 20, 30, 50, 80, 120, 200)
+_K_LADDER = (5, 10, 20, 40, 80, 160)
 #: internal criteria and whether higher is better
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False, "npmi": True}
 
 
 def default_ks(n_docs: int) -> list[int]:
-    """A ladder of cluster counts for ``n_docs`` documents: 3, 5, 8, 12, 20, ... up to ``n_docs // 10``
-    (at least 3, at most 200)."""
-    top = max(3, min(200, n_docs // 10))
-    return [k for k in _K_LADDER if k <= top and k < n_docs] or [min(2, max(1, n_docs - 1))]
+    """A doubling ladder of cluster counts for ``n_docs`` documents: 5, 10, 20, 40, 80, 160, kept up to
+    ``n_docs // 10``; [3] (or fewer for tiny inputs) when even 5 is too many."""
+    top = n_docs // 10
+    return [k for k in _K_LADDER if k <= top] or [max(1, min(3, n_docs - 1))]
 
 
 def internal_scores(X: np.ndarray, labels: np.ndarray, *, sample_size: int = 5000,
