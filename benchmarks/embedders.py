@@ -493,6 +493,32 @@ def render(res: dict) -> str:
             lines.append(f"| {name} | {r['wall_s']:.0f} | {r['seconds'].get('tokenize', 0):.0f} | "
                          f"{r['seconds'].get('embed', 0):.0f} | {r['nmi']:.3f} | {r['peak_rss_mb']:.0f} |")
         lines.append("")
+    c, g = res.get("device_cpu_speed"), res.get("device_gpu_speed")
+    if c:
+        t1 = median(c["threads1"]["seconds_per_epoch"])
+        tn = median(c[f"threads{c['cpu_count']}"]["seconds_per_epoch"])
+        w = c["walks"]
+        lines += [f"**GloVe and walk speed on the BENCHMARKS.md settings** (blank spaCy tokens, lower-cased, "
+                  f"punctuation dropped; min_count 5: {c['n_words']:,} words; window 10: **{c['nnz']:,} "
+                  f"co-occurrence entries**, vs 11,449,414 for the C reference), measured on the device machine "
+                  f"(16-core Xeon, idle; `python3 benchmarks/glove_gpu.py TOKENS OUT --cpu`, TOKENS from this "
+                  f"script's REF_TOKENIZER): counting {c['count_s']:.1f} s (C: 3.5 s + 2.8 s shuffle on 2 cores); "
+                  f"GloVe 100-d, batch 262,144: **{t1:.1f} s per epoch on 1 thread** "
+                  f"({c['nnz'] / t1 / 1e6:.2f} M entries/s), **{tn:.1f} s on {c['cpu_count']} threads** "
+                  f"({c['nnz'] / tn / 1e6:.1f} M entries/s), vs the C reference's 7.7 s per iteration on 2 threads "
+                  f"of the 2-core machine (1.48 M entries/s; a BENCHMARKS.md figure, the C program is not run "
+                  f"here, and the machines differ)."
+                  + (f" On the H100 (`python3 benchmarks/glove_gpu.py TOKENS OUT`, device='auto'): "
+                     f"**{median(g['bs262144']['seconds_per_epoch']):.3f} s per epoch** (batch 262,144) and "
+                     f"{median(g['bs1048576']['seconds_per_epoch']):.3f} s (batch 1,048,576), 15 epochs in "
+                     f"{g['bs262144']['total_s']:.1f} s; CPU and CUDA agree to {g['max_abs_diff_W']:.0e} on a "
+                     f"small problem." if g else ""), "",
+                  f"**Walk generation** (10 walks per node of length 40 on that graph, {w['edges']:,} weighted "
+                  f"edges, count weights): {w['steps']:,} steps in {w['seconds']:.1f} s = "
+                  f"**{w['steps'] / w['seconds'] / 1e6:.2f} M steps/s** in one process on the device CPU. PecanPy "
+                  f"SparseOTF made 22,300 steps/s on the 2-core machine (BENCHMARKS.md); our same-run comparison "
+                  f"with PecanPy (`--parts speed --pecanpy ...`) waited for the shared benchmark lock and did not "
+                  f"run before the deadline.", ""]
     s = res.get("speed")
     if s:
         t1, t2 = s["threads1"], s["threads2"]

@@ -5,7 +5,9 @@ Runs where only torch, numpy, scipy and safetensors are installed (the package `
 gensim and spaCy are not needed). TOKENS is a ``.json.gz`` with ``{"tokens": [[...], ...]}`` (blank spaCy
 tokens, lower-cased, punctuation dropped: benchmarks/embedders.py's REF_TOKENIZER settings).
 
-    python3 benchmarks/glove_gpu.py TOKENS.json.gz OUT.json
+    python3 benchmarks/glove_gpu.py TOKENS.json.gz OUT.json            # GPU (device="auto")
+    python3 benchmarks/glove_gpu.py TOKENS.json.gz OUT.json --cpu      # CPU: 1 and all threads, 2 epochs
+                                                                       # each, plus the vectorised walks
 """
 import gzip
 import json
@@ -28,7 +30,42 @@ from textcluster.cooccurrence import CooccurrenceCounter  # noqa: E402
 from textcluster.embed.glove import resolve_device, train_glove  # noqa: E402
 
 
+def cpu_main() -> None:
+    """CPU seconds per epoch (1 thread and all threads) and walk throughput on the same matrix."""
+    import os
+
+    import scipy.sparse as sp
+
+    from textcluster.embed.deepwalk import random_walks
+
+    out = {"cpu_count": os.cpu_count()}
+    d = json.load(gzip.open(sys.argv[1], "rt"))
+    t = time.perf_counter()
+    cc = CooccurrenceCounter(window=10, min_count=5).fit(d["tokens"])
+    out["count_s"] = time.perf_counter() - t
+    X = cc.matrix_.tocoo()
+    out["nnz"], out["n_words"] = int(X.nnz), len(cc.words_)
+    for workers in (1, os.cpu_count()):
+        t = time.perf_counter()
+        res = train_glove(X.row, X.col, X.data, len(cc.words_), vector_size=100, epochs=2, batch_size=262144,
+                          seed=0, device="cpu", workers=workers)
+        out[f"threads{workers}"] = {"seconds_per_epoch": res["seconds_per_epoch"], "total_s": time.perf_counter() - t}
+        print(json.dumps(out), flush=True)
+    A = sp.triu(cc.matrix_, k=1)
+    A = (A + A.T).tocsr()
+    A.sort_indices()
+    t = time.perf_counter()
+    walks = random_walks(A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.astype(np.float64),
+                         walks_per_node=10, walk_length=40, rng=0)
+    sec = time.perf_counter() - t
+    out["walks"] = {"steps": int(walks.shape[0] * 39), "seconds": sec, "edges": int(A.nnz // 2)}
+    print(json.dumps(out))
+    Path(sys.argv[2]).write_text(json.dumps(out, indent=1))
+
+
 def main() -> None:
+    if "--cpu" in sys.argv:
+        return cpu_main()
     out = {"device_auto": str(resolve_device("auto")),
            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
     rng = np.random.default_rng(0)
