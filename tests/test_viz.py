@@ -92,9 +92,19 @@ def test_bad_parameters_name_themselves(blobs, bad, match):
         MapProjector(**bad).fit(blobs[0])
 
 
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_tiny_collections_get_a_map(tmp_path, n):
+    X = np.random.default_rng(0).normal(size=(n, 6))
+    Y = project(X)
+    assert Y.shape == (n, 2) and np.isfinite(Y).all()
+    write_map_html(tmp_path / "m.html", Y, np.zeros(n, int), texts=["t"] * n)
+    write_map_png(tmp_path / "m.png", Y, np.zeros(n, int))
+    assert (tmp_path / "m.html").exists() and (tmp_path / "m.png").exists()
+
+
 def test_bad_arrays_are_refused():
-    with pytest.raises(InputError, match="at least 3 rows"):
-        project(np.zeros((2, 5)))
+    with pytest.raises(InputError, match="at least one row"):
+        project(np.zeros((0, 5)))
     with pytest.raises(InputError, match="NaN"):
         project(np.full((10, 3), np.nan))
 

@@ -218,8 +218,8 @@ class MapProjector(TransformerMixin, BaseEstimator):
         if self.n_epochs != "auto" and (not isinstance(self.n_epochs, (int, np.integer)) or self.n_epochs < 1):
             raise InputError(f"n_epochs must be 'auto' or an int >= 1, got {self.n_epochs!r}")
         X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or len(X) < 3:
-            raise InputError(f"X must be a 2-D array with at least 3 rows to project, got shape {X.shape}")
+        if X.ndim != 2 or len(X) < 1:
+            raise InputError(f"X must be a 2-D array with at least one row to project, got shape {X.shape}")
         if not np.isfinite(X).all():
             raise InputError("X contains NaN or infinite values; clean or impute them before projecting")
         return X
@@ -231,7 +231,7 @@ class MapProjector(TransformerMixin, BaseEstimator):
         n, d = X.shape
         if d > self.pca_components and self.method != "pca":
             X = _pca(X, self.pca_components)
-        if self.method == "pca" or d <= 2:
+        if self.method == "pca" or d <= 2 or n < 5:  # a handful of points: a layout has nothing to learn
             Y = self._pca2(X)
         else:
             sample = np.sort(rng.choice(n, self.max_layout_points, replace=False)) \
@@ -470,8 +470,8 @@ def write_maps(model, out_dir, *, method: str = "graph", labels_true: Sequence |
     X = getattr(model, "embedding_", None)
     if X is None or not hasattr(model, "labels_"):
         raise InputError("the model is not fitted (or was loaded without its vectors); fit it before mapping")
-    if not isinstance(max_points, (int, np.integer)) or max_points < 3:
-        raise InputError(f"max_points must be an int >= 3, got {max_points!r}")
+    if not isinstance(max_points, (int, np.integer)) or max_points < 1:
+        raise InputError(f"max_points must be a positive int, got {max_points!r}")
     n = len(model.labels_)
     rng = np.random.default_rng(random_state)
     indices = np.arange(n) if n <= max_points else np.sort(rng.choice(n, max_points, replace=False))
