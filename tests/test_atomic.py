@@ -164,6 +164,11 @@ def _snapshot(out: Path) -> dict:
             "seed": metrics["config"]["random_state"], "n_docs": metrics["n_docs"]}
 
 
+def _default_sigint() -> None:
+    """Child side of Popen: a parent started in the background ignores SIGINT, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _env() -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("TEXTCLUSTER_DEBUG", None)
@@ -178,7 +183,8 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
     """
     out = tmp_path / "out"
     t0 = time.perf_counter()
-    r = subprocess.run(_cli(out, 1), cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
+    r = subprocess.run(_cli(out, 1), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+                       capture_output=True, text=True, timeout=600)
     horizon = (time.perf_counter() - t0) * 1.05
     assert r.returncode == 0, r.stderr
     refs = {1: _snapshot(out)}
@@ -188,8 +194,8 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
         seed = i % 2
         sig = rng.choice([signal.SIGTERM, signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
         delay = rng.uniform(0.05, horizon)
-        p = subprocess.Popen(_cli(out, seed), cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(_cli(out, seed), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             p.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -213,7 +219,8 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
         assert snap == refs.setdefault(snap["seed"], snap), (i, sig, delay)
         if code == 0:
             assert snap["seed"] == seed
-    r = subprocess.run(_cli(out, 0), cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
+    r = subprocess.run(_cli(out, 0), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert _snapshot(out) == refs.setdefault(0, _snapshot(out)) and refs[0] != refs[1]
     assert not _hidden(tmp_path), "the last run must clean up what killed runs left"
@@ -238,8 +245,8 @@ def test_killed_runs_never_leave_mixed_output_20x(tmp_path):
 def test_signal_mid_run_exits_cleanly(tmp_path, sig, code, message):
     """SIGTERM / Ctrl-C while the pipeline runs: exit 143 / 130, one line, temporary folder removed."""
     out = tmp_path / "out"
-    p = subprocess.Popen(_cli(out, 0), cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+    p = subprocess.Popen(_cli(out, 0), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not _hidden(tmp_path) and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)  # wait until the run has started writing into its temporary folder
