@@ -50,6 +50,12 @@ def test_kmeans_roundtrip_reproduces_labels_exactly(kmeans_model, demo_docs, tmp
     assert [t.to_dict() for t in loaded.topics_] == [t.to_dict() for t in kmeans_model.topics_]
     assert loaded.doc_ids_ == kmeans_model.doc_ids_
     np.testing.assert_array_equal(loaded.transform(demo_docs[:20]), kmeans_model.transform(demo_docs[:20]))
+    # the exploring helpers work on a loaded model (without the training texts, which are not saved)
+    assert loaded.find_topic("league goal").equals(kmeans_model.find_topic("league goal"))
+    assert list(loaded.to_frame().columns) == ["id", "cluster", "topic"]
+    assert len(loaded.topic_documents(0, n=None)) == (kmeans_model.labels_ == 0).sum()
+    with pytest.raises(InputError, match="training documents"):
+        loaded.reduce_topics(2)
 
 
 def test_hdbscan_word_vectors_roundtrip(hdbscan_model, demo_docs, tmp_path, no_pickle):
