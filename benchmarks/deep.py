@@ -116,18 +116,25 @@ def run_text(args) -> list[dict]:
         docs = [docs[i] for i in keep]
     y = [d.label for d in docs]
     t0 = time.perf_counter()
-    base = TextClusterer(k=20, embedding="word2vec", reduce="none", algorithm="kmeans", random_state=0,
-                         embedding_params={"workers": 2}).fit(docs)
-    t_embed = time.perf_counter() - t0
-    V = base.vectors_
-    print(json.dumps({"embed_seconds": round(t_embed, 1), "n": len(docs), "dim": int(V.shape[1]),
-                      "baseline_kmeans_nmi": round(external_scores(y, base.labels_)["nmi"], 4)}), flush=True)
+    if args.cache and args.cache.exists():  # vectors of an earlier run with the same --limit
+        V = np.load(args.cache, allow_pickle=False)
+        print(json.dumps({"vectors_from": str(args.cache), "n": len(docs), "dim": int(V.shape[1])}), flush=True)
+    else:
+        base = TextClusterer(k=20, embedding="word2vec", reduce="none", algorithm="kmeans", random_state=0,
+                             embedding_params={"workers": 2}).fit(docs)
+        V = base.vectors_
+        if args.cache:
+            np.save(args.cache, V)
+        print(json.dumps({"embed_seconds": round(time.perf_counter() - t0, 1), "n": len(docs),
+                          "dim": int(V.shape[1]),
+                          "baseline_kmeans_nmi": round(external_scores(y, base.labels_)["nmi"], 4)}), flush=True)
+    assert len(V) == len(docs)
     rows = []
     for seed in [int(s) for s in args.seeds.split(",")]:
         for reduce in args.reducers.split(","):
             t1 = time.perf_counter()
-            red = make_reducer(reduce, random_state=seed, **({"device": args.device} if reduce in ("ae", "vae")
-                                                              else {}))
+            extra = {"device": args.device, **json.loads(args.reduce_params)} if reduce in ("ae", "vae") else {}
+            red = make_reducer(reduce, random_state=seed, **extra)
             Z = V if red is None else np.asarray(red.fit_transform(V), dtype=np.float32)
             t_red = time.perf_counter() - t1
             for algo in ("kmeans", "hdbscan"):
@@ -135,6 +142,7 @@ def run_text(args) -> list[dict]:
                 cl = make_clusterer(algo, k=20, random_state=seed).fit(Z)
                 s = external_scores(y, cl.labels_)
                 row = {"dataset": "20ng-stripped", "n": len(docs), "reduce": reduce, "algorithm": algo,
+                       "reduce_params": extra if reduce in ("ae", "vae") else {},
                        "seed": seed, "nmi": round(s["nmi"], 4), "ari": round(s["ari"], 4), "acc": round(s["acc"], 4),
                        "noise_fraction": round(float((cl.labels_ < 0).mean()), 4),
                        "n_clusters": int(len(np.unique(cl.labels_[cl.labels_ >= 0]))),
@@ -174,6 +182,8 @@ def main() -> None:
     tx = sub.add_parser("text")
     tx.add_argument("--limit", type=int, default=0)
     tx.add_argument("--reducers", default="none,ae,vae")
+    tx.add_argument("--cache", type=Path, help="save/load the document vectors here (.npy)")
+    tx.add_argument("--reduce-params", default="{}", help='JSON for the ae/vae reducers, e.g. {"beta": 0.1}')
     for p in (im, tx):
         p.add_argument("--seeds", default="0,1,2")
         p.add_argument("--device", default="auto")

@@ -28,12 +28,13 @@ T0=$(date +%s)
 
 if ! "$PY" -c "import torch" 2>/dev/null; then
   echo "torch missing: pip install torch==2.13.0"
-  "$PY" -m pip install -q torch==2.13.0 || echo "WARNING: torch install failed"
+  timeout 300 "$PY" -m pip install -q --retries 1 torch==2.13.0 || echo "WARNING: torch install failed"
 fi
 # Install the package; if the dependencies cannot be fetched, the benchmark still runs from the source
 # tree (it needs only torch, numpy, scipy and scikit-learn; see benchmarks/deep.py).
-"$PY" -m pip install -q -e . 2>&1 | tail -3 || true
-"$PY" -m pip install -q --no-deps -e . >/dev/null 2>&1 || true
+# --no-build-isolation and --retries 0 keep an offline machine from waiting on the network.
+timeout 180 "$PY" -m pip install -q --retries 0 --timeout 10 --no-build-isolation -e . 2>&1 | tail -3 \
+  || echo "WARNING: pip install -e . failed; running from the source tree"
 "$PY" - <<'PYEOF'
 import torch, platform
 print("torch", torch.__version__, "cuda", torch.cuda.is_available(),
@@ -45,6 +46,7 @@ run() {  # run NAME DATASET METHODS
   local name=$1 dataset=$2 methods=$3
   local elapsed=$(( $(date +%s) - T0 ))
   local left=$(( DEADLINE - elapsed ))
+  if [ "$left" -le 0 ]; then echo "== $name skipped: past the ${DEADLINE}s deadline"; return; fi
   echo "== $name: $dataset [$methods] (elapsed ${elapsed}s)"
   "$PY" benchmarks/deep.py images --dataset "$dataset" --limit "$N" --methods "$methods" --seeds 0 \
       --device "$DEVICE" --epochs-scale "$SCALE" --deadline "$left" --json "$OUT/$name.json"

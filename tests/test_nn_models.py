@@ -22,14 +22,14 @@ def digits():
     return X[keep].astype(np.float32), y[keep]
 
 
-FAST = dict(hidden=(64,), device="cpu", random_state=0)
+FAST = dict(hidden=(64,), batch_size=32, device="cpu", random_state=0)
 
 
 def _models():
     return [AutoEncoderKMeans(10, max_epochs=10, **FAST), AutoEncoderKMeans(10, reducer="vae", beta=0.1,
                                                                             max_epochs=10, **FAST),
             DEC(10, pretrain_epochs=10, max_epochs=4, **FAST), IDEC(10, pretrain_epochs=10, max_epochs=4, **FAST),
-            ClusterGAN(10, max_epochs=4, batch_size=32, **FAST)]
+            ClusterGAN(10, max_epochs=4, **FAST)]
 
 
 @pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__ + getattr(m, "reducer", ""))
