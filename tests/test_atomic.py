@@ -144,9 +144,9 @@ def test_exchange_is_used_on_linux(tmp_path):
 
 
 # -- subprocess: kill real runs at random moments ------------------------------------------------------
-def _cli(out: Path, seed: int) -> list[str]:
+def _cli(out: Path, seed: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "textcluster.cli", "cluster", str(CORPUS), "--k", "8", "--seed", str(seed),
-            "--out", str(out), "-q"]
+            "--out", str(out), "-q", *extra]
 
 
 def _sha(p: Path) -> str:
@@ -175,7 +175,7 @@ def _env() -> dict:
     return env
 
 
-def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
+def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int, *extra: str) -> dict:
     """Alternate seeds 0 and 1, kill each run at a random moment; --out must always equal a complete run.
 
     The seed-1 reference is a complete first run; the seed-0 reference is the first complete seed-0 state
@@ -183,7 +183,7 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
     """
     out = tmp_path / "out"
     t0 = time.perf_counter()
-    r = subprocess.run(_cli(out, 1), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+    r = subprocess.run(_cli(out, 1, *extra), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
                        capture_output=True, text=True, timeout=600)
     horizon = (time.perf_counter() - t0) * 1.05
     assert r.returncode == 0, r.stderr
@@ -194,7 +194,7 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
         seed = i % 2
         sig = rng.choice([signal.SIGTERM, signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
         delay = rng.uniform(0.05, horizon)
-        p = subprocess.Popen(_cli(out, seed), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+        p = subprocess.Popen(_cli(out, seed, *extra), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             p.wait(timeout=delay)
@@ -219,7 +219,7 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
         assert snap == refs.setdefault(snap["seed"], snap), (i, sig, delay)
         if code == 0:
             assert snap["seed"] == seed
-    r = subprocess.run(_cli(out, 0), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+    r = subprocess.run(_cli(out, 0, *extra), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert _snapshot(out) == refs.setdefault(0, _snapshot(out)) and refs[0] != refs[1]
@@ -228,14 +228,14 @@ def _kill_loop(tmp_path: Path, n_kills: int, rng_seed: int) -> dict:
 
 
 def test_killed_runs_never_leave_mixed_output(tmp_path):
-    outcomes = _kill_loop(tmp_path, 3, rng_seed=7)
+    outcomes = _kill_loop(tmp_path, 3, 7, "--no-map")  # the slow 20x loop keeps the default map
     assert outcomes["killed"] + outcomes["finished"] == 3
 
 
 @pytest.mark.slow
 def test_killed_runs_never_leave_mixed_output_20x(tmp_path):
     n = int(os.environ.get("TEXTCLUSTER_KILL_RUNS", "20"))
-    outcomes = _kill_loop(tmp_path, n, rng_seed=2026)
+    outcomes = _kill_loop(tmp_path, n, 2026)
     print(f"kill loop: {n} runs, {outcomes}")
     assert outcomes["killed"] >= n // 2  # most runs really were interrupted
 
@@ -245,7 +245,7 @@ def test_killed_runs_never_leave_mixed_output_20x(tmp_path):
 def test_signal_mid_run_exits_cleanly(tmp_path, sig, code, message):
     """SIGTERM / Ctrl-C while the pipeline runs: exit 143 / 130, one line, temporary folder removed."""
     out = tmp_path / "out"
-    p = subprocess.Popen(_cli(out, 0), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
+    p = subprocess.Popen(_cli(out, 0, "--no-map"), cwd=ROOT, env=_env(), preexec_fn=_default_sigint,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not _hidden(tmp_path) and p.poll() is None and time.monotonic() < deadline:
