@@ -319,7 +319,7 @@ def compare_cmd(
     ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 5,10,20,40,80,"
                                      "160, those up to documents/10)."),
     pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
-    seed: int = typer.Option(0, min=0, help="Random seed for every stage."),
+    seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
     spacy_model: str = typer.Option("blank", help="'blank' or an installed spaCy model name."),
     text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
