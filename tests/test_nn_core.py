@@ -106,3 +106,15 @@ def test_import_does_not_load_torch():
     code = "import sys, textcluster.nn, textcluster.cluster, textcluster.reduce; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fit_matches_shapes_and_saves(tmp_path):
+    from textcluster.nn import IDEC, load_model
+
+    X = np.random.default_rng(0).normal(size=(200, 16)).astype(np.float32)
+    m = IDEC(3, hidden=(32,), pretrain_epochs=2, max_epochs=2, device="cuda").fit(X)
+    assert m.device_.type == "cuda" and m.labels_.shape == (200,)
+    m.save(tmp_path / "m")
+    np.testing.assert_array_equal(load_model(tmp_path / "m", device="cpu").predict(X), m.labels_)
