@@ -442,8 +442,9 @@ def render(res: dict) -> str:
     seeds = res.get("seeds", [0, 1, 2])
     lines = ["## Text embedders (stripped 20 Newsgroups, 18,846 documents, k = 20)", "",
              f"Measured {res.get('date')} on {res.get('machine')}, seeds {', '.join(map(str, seeds))}. "
-             "Command: `flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/embedders.py --peers "
-             "--pecanpy /tmp/pecanpy-venv/bin/python`. Tokens: default `SpacyTokenizer` (lemmas, stop words and "
+             "Full command: `flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/embedders.py --peers "
+             "--pecanpy /tmp/pecanpy-venv/bin/python`; the commands that produced this section's numbers are given "
+             "beside them. Tokens: default `SpacyTokenizer` (lemmas, stop words and "
              "non-alphabetic tokens dropped), tokenized once"
              + (f" in {res['tokenize']['seconds']:.0f} s ({res['tokenize']['n_tokens']:,} tokens)"
                 if "tokenize" in res else "") + "; each (embedder, seed) in a fresh process; "
@@ -480,7 +481,8 @@ def render(res: dict) -> str:
             lines.append(row(label, rs, f"{res['peer_embed']['seconds']:.0f}",
                              max(r["peak_rss_mb"] for r in res["peers"])))
         lines += ["", "`fit s` = training the word vectors (tokens given), or the sentence embedding for the "
-                  "MiniLM peers (computed once, shared by both), or the whole recipe process.", ""]
+                  "MiniLM peers (computed once, shared by both), or the whole recipe process."
+                  + (" " + res["peer_note"] if res.get("peer_note") and res.get("peers") else ""), ""]
     best = best_pipeline(res)
     if best:
         lines += [best, ""]
@@ -566,7 +568,7 @@ we did not tune it: KMeans with k = 20 is the pipeline to use for a 20-way parti
 chosen in a probe that is not part of this table); most of its time is the skip-gram over 11 M walk tokens
 (workers=1). Document nodes (`document_nodes=True`) are implemented (the walks give every training document a
 vector, `doc_vectors_`) but are not benchmarked here. **Target not met**: the best pipeline is 0.497 ± 0.003,
-just under the NMI 0.50 target, and below the 0.521 that BENCHMARKS.md reports for all-MiniLM-L6-v2 + KMeans."""
+just under the NMI 0.50 target, and below all-MiniLM-L6-v2 + KMeans (table above)."""
 
 
 def best_pipeline(res: dict) -> str:
@@ -593,7 +595,7 @@ def best_pipeline(res: dict) -> str:
     if res.get("peers"):
         text += (f" and {statistics.mean(r['runs']['minilm-kmeans']['nmi'] for r in res['peers']):.3f} for "
                  "all-MiniLM-L6-v2 + KMeans")
-    return text + " in the same run."
+    return text + " (this table)."
 
 
 def row(label: str, rs: list[dict], fit: str, peak: float) -> str:
