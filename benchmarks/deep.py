@@ -36,7 +36,7 @@ from textcluster.report import peak_rss_mb  # noqa: E402
 SETTINGS = {
     "digits": {"ae-kmeans": dict(max_epochs=60, hidden=(256, 128)),
                "vae-kmeans": dict(max_epochs=60, hidden=(256, 128), beta=0.1),
-               "dec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
+               "dec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128), cluster_lr=1e-3),
                "idec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
                "clustergan": dict(max_epochs=150, hidden=(256, 256))},
     "mnist": {"ae-kmeans": dict(max_epochs=50), "vae-kmeans": dict(max_epochs=50, beta=0.1),

@@ -44,7 +44,10 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
         Stop when the fraction of items changing cluster between target updates falls below this.
     alpha : float
         Degrees of freedom of the Student-t kernel.
-    batch_size, lr : Adam settings for both phases (``cluster_lr`` overrides lr in the clustering phase).
+    batch_size, lr : Adam settings (pretraining uses ``lr``).
+    cluster_lr : float, optional
+        Adam step of the clustering phase; default ``lr`` for IDEC and ``lr / 10`` for DEC, whose KL-only
+        objective can otherwise drift into a degenerate solution.
     n_init : int
         KMeans restarts for the initial centres.
     device, random_state, verbose, checkpoint_dir, checkpoint_every, resume : as AutoEncoder.
@@ -154,7 +157,9 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
         params = list(self.encoder_.parameters()) + list(self.centres_.parameters())
         if self._gamma_reconstruction:
             params += list(self.decoder_.parameters())
-        opt = torch.optim.Adam(params, lr=self.cluster_lr or self.lr)
+        # DEC alone (no reconstruction term) collapses clusters with a large step: default lr / 10 there.
+        lr = self.cluster_lr or (self.lr if self._gamma_reconstruction else self.lr / 10)
+        opt = torch.optim.Adam(params, lr=lr)
         state = {"p": None, "pred": None}
         self.delta_label_ = 1.0
 
