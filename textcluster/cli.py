@@ -93,7 +93,8 @@ def cluster_cmd(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
     embedding: str = _embedding_option("word2vec"),
     pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
-    reduce: str = _choice("none", list(REDUCERS), "Reduce document vectors before clustering."),
+    reduce: str = _choice("auto", ["auto", *REDUCERS], "Reduce document vectors before clustering; auto = "
+                                                       "UMAP to 5-d for hdbscan, none for the others."),
     algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
                                                  "marks noise as -1)."),
     k: int = typer.Option(10, "--k", min=1, help="Number of clusters (kmeans)."),

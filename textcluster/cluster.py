@@ -88,8 +88,9 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
     ----------
     min_cluster_size : int or "auto"
         Smallest cluster; "auto" = max(5, round(0.005 * n)), so it scales with the collection.
-    min_samples : int or None
-        Density smoothing (None = min_cluster_size, hdbscan's default).
+    min_samples : int, "auto" or None
+        Density smoothing; "auto" = min(10, min_cluster_size) (with hdbscan's own default, min_cluster_size,
+        large collections merge into one or two clusters); None = hdbscan's default.
     assign_noise : bool
         Reassign noise points (-1) to the nearest cluster centroid after fitting.
     max_fit_samples : int or None
@@ -98,7 +99,7 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         and time stay bounded. None = always fit on every point. ``fit_samples_`` records the size used.
     """
 
-    def __init__(self, *, min_cluster_size: int | str = "auto", min_samples: int | None = None,
+    def __init__(self, *, min_cluster_size: int | str = "auto", min_samples: int | str | None = "auto",
                  cluster_selection_method: str = "eom", assign_noise: bool = False,
                  max_fit_samples: int | None = 50_000, random_state: int | None = 0):
         self.min_cluster_size = min_cluster_size
@@ -125,7 +126,8 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         mcs = max(2, min(mcs, n))
         if n < 3:
             raise InputError(f"HDBSCAN needs at least 3 documents, got {n}")
-        min_samples = None if self.min_samples is None else min(int(self.min_samples), n - 1)
+        ms = min(10, mcs) if self.min_samples == "auto" else self.min_samples
+        min_samples = None if ms is None else max(1, min(int(ms), n - 1))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=(FutureWarning, DeprecationWarning))
             self.model_ = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=min_samples,

@@ -15,7 +15,7 @@ from .corpus import Document
 from .embed import make_embedder
 from .errors import InputError
 from .progress import NullProgress, Progress
-from .reduce import make_reducer
+from .reduce import make_reducer, resolve_reducer
 from .tokenize import SpacyTokenizer
 from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
                      reassign_noise, reduce_topics, topic_documents, topics_frame, update_topic_centroids)
@@ -57,7 +57,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     pooling : str
         Word-vector pooling: ``"mean"``, ``"tfidf"`` or ``"sif"``.
     reduce : str
-        ``"none"`` or ``"pca"`` (see :data:`textcluster.reduce.REDUCERS`).
+        ``"auto"`` (UMAP to 5-d for HDBSCAN, nothing for the others), ``"none"``, ``"pca"``, ``"umap"``,
+        ``"ae"``, ``"vae"`` (see :data:`textcluster.reduce.REDUCERS`).
     algorithm : str
         ``"kmeans"`` or ``"hdbscan"`` (see :data:`textcluster.cluster.ALGORITHMS`).
     lang, spacy_model : str
@@ -89,7 +90,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     After :meth:`reduce_topics` / :meth:`reassign_noise`, :meth:`predict` maps new documents the same way.
     """
 
-    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "mean", reduce: str = "none",
+    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "mean", reduce: str = "auto",
                  algorithm: str = "kmeans", lang: str = "en", spacy_model: str = "blank", n_process: int = 1,
                  top_n_words: int = 10, n_representatives: int = 3, topic_bigrams: bool | str = "auto",
                  random_state: int | None = 0,
@@ -118,7 +119,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
                                          **(self.tokenizer_params or {}))
         self.embedder_ = make_embedder(self.embedding, pooling=self.pooling, random_state=self.random_state,
                                        **(self.embedding_params or {}))
-        self.reducer_ = make_reducer(self.reduce, random_state=self.random_state, **(self.reduce_params or {}))
+        self.reducer_ = make_reducer(resolve_reducer(self.reduce, self.algorithm), random_state=self.random_state, **(self.reduce_params or {}))
         self.clusterer_ = make_clusterer(self.algorithm, k=self.k, random_state=self.random_state,
                                          **(self.cluster_params or {}))
 
