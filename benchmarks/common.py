@@ -28,16 +28,14 @@ def newsgroups_path(stripped: bool = True) -> Path:
     return data_dir() / "20newsgroups" / name
 
 
-def run_cli(args: list[str], *, timeout: float = 1800) -> dict:
-    """Run ``textcluster cluster ...`` in a fresh process; returns its metrics.json plus measured wall seconds."""
+def run_cli(args: list[str], *, timeout: float = 1800, no_map: bool = False) -> dict:
+    """Run ``textcluster cluster ...`` in a fresh process, as a user would (map and model included unless
+    ``no_map``); returns its metrics.json plus measured wall seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        cmd = [sys.executable, "-m", "textcluster.cli", "cluster", *map(str, args), "--out", str(out), "--quiet",
-               "--no-map"]
-        help_text = subprocess.run([sys.executable, "-m", "textcluster.cli", "cluster", "--help"],
-                                   capture_output=True, text=True).stdout
-        if "--no-map" not in help_text:
-            cmd.remove("--no-map")
+        cmd = [sys.executable, "-m", "textcluster.cli", "cluster", *map(str, args), "--out", str(out), "--quiet"]
+        if no_map:
+            cmd.append("--no-map")
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         wall = time.perf_counter() - t0

@@ -74,7 +74,7 @@ def render(results: dict, seeds: list[int]) -> str:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine_line()}, seeds {', '.join(map(str, seeds))}; "
         "each run a fresh process; quality mean ± sd over seeds; wall = median end-to-end seconds of the process "
-        "(reading, tokenizing, training, clustering, topics, writing); ratio = wall / the recipe's wall in this "
+        "(reading, tokenizing, training, clustering, topics, the map, the saved model, writing: the default `cluster` command); ratio = wall / the recipe's wall in this "
         "run; peak = max RSS of the main process (tokenizer workers are separate processes, "
         "`peak_rss_mb_workers` in metrics.json). HDBSCAN: noise counted as one extra cluster.",
         "Command: `flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/text.py`.",
@@ -92,7 +92,8 @@ def render(results: dict, seeds: list[int]) -> str:
             f"{max(r['peak_rss_mb'] for r in runs):.0f} |")
     stage_rows = [(m, runs) for m, runs in results.items() if "tokenize" in runs[0].get("seconds", {})]
     if stage_rows:
-        stages = ["read", "tokenize", "embed", "reduce", "cluster", "topics", "write"]
+        stages = ["read", "tokenize", "embed", "reduce", "cluster", "topics", "map_project", "map_html", "map_png",
+                  "write"]
         lines += ["", "Seconds per stage (median over seeds):", "",
                   "| method | " + " | ".join(stages) + " |", "| --- |" + " --- |" * len(stages)]
         for m, runs in stage_rows:

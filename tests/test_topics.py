@@ -77,9 +77,11 @@ def test_representatives_prefer_membership_when_given():
 
 
 def test_noise_is_its_own_group_last():
-    docs = [["a", "b"], ["a", "c"], ["x", "y"], ["x", "z"], ["q"]]
+    # every topic word occurs in two documents (terms of a single document never describe a topic)
+    docs = [["a", "b"], ["a", "b", "c"], ["x", "y"], ["x", "y", "z"], ["q"]]
     topics = extract_topics(docs, [0, 0, 1, 1, -1], np.eye(5, dtype=np.float32))
     assert [t.cluster for t in topics][-1] == -1 and topics[-1].label == "noise"
+    assert "c" not in dict(topics[0].words) and "z" not in dict(topics[1].words)
     assert topic_coherence(docs, topics) is not None  # noise excluded, two real topics
 
 

@@ -172,6 +172,13 @@ def ctfidf_matrix(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *,
     freq = np.asarray(T.sum(axis=0)).ravel()
     idf = np.log(1.0 + (totals.mean() if len(totals) else 0.0) / np.maximum(freq, 1))
     W = T.multiply(1.0 / np.maximum(totals, 1)[:, None]).multiply(idf[None, :]).tocsr()
+    # Terms of very few documents (typos, names, junk) would top the clusters of short or empty documents:
+    # a term must occur in 2 documents (5 from 1,000 documents on) to describe a topic.
+    df = np.diff(D.tocsc().indptr)
+    rare = df < (2 if len(token_docs) < 1000 else 5)
+    if rare.any() and not rare.all():
+        W = W.multiply((~rare).astype(np.float64)[None, :]).tocsr()
+        W.eliminate_zeros()
     return ids, W, vocab
 
 
