@@ -258,6 +258,35 @@ def markdown(res: dict) -> str:
     return "\n".join(out)
 
 
+def agreement_slice(n_docs: int, seed: int = 0) -> dict:
+    """Local vs ``--dask local`` (2 workers) on a random ``n_docs`` slice of 20 Newsgroups, library calls,
+    ``workers=1`` (deterministic word2vec), k = 20, same seed: vocabulary, document count and NMI."""
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+
+    from textcluster import TextClusterer, read_corpus
+    from textcluster.distributed import connect
+
+    with tempfile.TemporaryDirectory(prefix="tc-agree-") as tmp:
+        with gzip.open(data_file(), "rt", encoding="utf-8") as fh:
+            lines = [line for line in fh if line.strip()]
+        pick = np.sort(np.random.default_rng(seed).choice(len(lines), n_docs, replace=False))
+        path = Path(tmp) / "slice.jsonl"
+        path.write_text("".join(lines[i] for i in pick), encoding="utf-8")
+        corpus = read_corpus(path)
+        params = dict(k=20, random_state=seed, n_process=2)
+        local = TextClusterer(**params).fit_corpus(corpus, cache_dir=Path(tmp) / "local")
+        with connect("local", n_workers=2) as client:
+            dask = TextClusterer(**params).fit_corpus(corpus, cache_dir=Path(tmp) / "dask", client=client)
+        gold = local.tokens_.labels
+        return {"n_docs": n_docs, "same_vocabulary": local.tokens_.words == dask.tokens_.words,
+                "same_n_docs": len(local.labels_) == len(dask.labels_),
+                "max_vector_difference": float(np.abs(np.asarray(local.vectors_) - np.asarray(dask.vectors_)).max()),
+                "nmi_local_vs_dask": round(float(nmi(local.labels_, dask.labels_)), 4),
+                "nmi_gold_local": round(float(nmi(gold, local.labels_)), 4),
+                "nmi_gold_dask": round(float(nmi(gold, dask.labels_)), 4),
+                "algorithms": [local.algorithm_, dask.algorithm_]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
@@ -269,7 +298,12 @@ def main() -> None:
     ap.add_argument("--deadline", default=None, help="UTC HH:MM: stop a run still going at this time "
                     "(reported as incomplete, with the stages it finished)")
     ap.add_argument("--workdir", type=Path, default=None, help="temporary folder (default: a new one in /tmp)")
+    ap.add_argument("--agreement-slice", type=int, default=None, metavar="N",
+                    help="only check local vs Dask agreement on a random N-document slice (workers=1), print JSON")
     args = ap.parse_args()
+    if args.agreement_slice:
+        print(json.dumps(agreement_slice(args.agreement_slice), indent=1))
+        return
 
     src = data_file()
     if not src.exists():
