@@ -3,9 +3,9 @@
 The default projection (``method="graph"``) is a small UMAP-like layout in numpy (torch for large
 k-nearest-neighbour searches): PCA to at most 50 dimensions, an exact cosine k-nearest-neighbour graph with
 UMAP's fuzzy edge weights, then 100-200 batched gradient steps that pull graph neighbours together and push
-random pairs apart. It laid out 18,846 20 Newsgroups vectors in 4 s (5 CPU s) on two cores (docs/benchmarks.md). Larger collections are laid out on a random sample of
-``max_layout_points`` and the other points are placed at the weighted mean of their nearest laid-out
-neighbours. ``method="umap"`` uses umap-learn (``pip install umap-learn``), ``"tsne"`` scikit-learn's
+random pairs apart. It laid out the 18,846 vectors of 20 Newsgroups in 4 s (5 CPU s) on two cores (see
+docs/benchmarks.md). Larger collections are laid out on a random sample of ``max_layout_points`` and the
+other points are placed at the weighted mean of their nearest laid-out neighbours. ``method="umap"`` uses umap-learn (``pip install umap-learn``), ``"tsne"`` scikit-learn's
 t-SNE, ``"pca"`` the first two principal components.
 
 The HTML map embeds plotly.js, so the file opens from disk without a server or network.
