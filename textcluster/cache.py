@@ -510,21 +510,12 @@ def pool_token_ids(word_idx: np.ndarray, lengths: np.ndarray, vectors: np.ndarra
     -------
     X : float32 array (n, d); documents with no known word are zero.
     """
+    from .embed.pooling import pool_ids
+
     n = len(lengths)
     doc_idx = np.repeat(np.arange(n, dtype=np.int64), lengths)
     keep = word_idx >= 0
-    doc_idx, word_idx = doc_idx[keep], word_idx[keep]
-    w = np.ones(len(word_idx), dtype=np.float64) if weights is None else weights[word_idx]
-    M = csr_matrix((w, (doc_idx, word_idx)), shape=(n, vectors.shape[0]))
-    X = np.asarray(M @ vectors.astype(np.float64, copy=False))
-    totals = np.asarray(M.sum(axis=1)).ravel()
-    nz = totals > 0
-    X[nz] /= totals[nz, None]
-    if normalize:
-        norms = np.linalg.norm(X, axis=1)
-        ok = norms > 0
-        X[ok] /= norms[ok, None]
-    return X.astype(np.float32)
+    return pool_ids(doc_idx[keep], word_idx[keep], n, vectors, weights, normalize=normalize)
 
 
 def _pool_block(flat: np.ndarray, lengths: np.ndarray, remap: np.ndarray, vectors: np.ndarray,

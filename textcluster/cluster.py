@@ -28,6 +28,14 @@ def _check_X(X) -> np.ndarray:
     return X
 
 
+def _check_k(X: np.ndarray, k) -> None:
+    """Refuse a cluster count that is not a positive int or exceeds the number of points."""
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise InputError(f"k must be a positive integer, got {k!r}")
+    if X.shape[0] < k:
+        raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={k}); lower --k")
+
+
 def _centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ids = np.unique(labels[labels >= 0])
     return ids, np.stack([X[labels == c].mean(axis=0) for c in ids]) if len(ids) else np.zeros((0, X.shape[1]))
@@ -64,10 +72,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import KMeans
 
         X = _check_X(X)
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
-        if X.shape[0] < self.k:
-            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        _check_k(X, self.k)
         with warnings.catch_warnings():
             # Duplicate points (e.g. many empty documents) can leave fewer distinct clusters than k.
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
@@ -188,10 +193,7 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import MiniBatchKMeans
 
         X = _check_X(X)
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
-        if X.shape[0] < self.k:
-            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        _check_k(X, self.k)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
             self.model_ = MiniBatchKMeans(self.k, batch_size=self.batch_size, n_init=self.n_init,

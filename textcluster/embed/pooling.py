@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..errors import InputError
 
-__all__ = ["POOLING_METHODS", "pool_vectors", "DocumentEmbedder", "ConcatEmbedder"]
+__all__ = ["POOLING_METHODS", "pool_vectors", "pool_ids", "DocumentEmbedder", "ConcatEmbedder"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,14 @@ def pool_vectors(token_docs: Sequence[Sequence[str]], vectors: np.ndarray, key_t
     -------
     X : float32 array (n, d); rows of documents with no known word are zero.
     """
-    n = len(token_docs)
     doc_idx, word_idx = _word_ids(token_docs, key_to_index)
+    return pool_ids(doc_idx, word_idx, len(token_docs), vectors, word_weights, normalize=normalize)
+
+
+def pool_ids(doc_idx: np.ndarray, word_idx: np.ndarray, n: int, vectors: np.ndarray,
+             word_weights: np.ndarray | None = None, *, normalize: bool = True) -> np.ndarray:
+    """The arithmetic of :func:`pool_vectors` on id arrays: token ``t`` of document ``doc_idx[t]`` has word
+    vector row ``word_idx[t]`` (both shape (n_tokens,)); returns float32 (n, d), zero rows for empty docs."""
     w = np.ones(len(word_idx), dtype=np.float64) if word_weights is None else word_weights[word_idx]
     # Segment sum as a sparse (n, V) count-weight matrix times the vectors: one BLAS-backed product.
     M = csr_matrix((w, (doc_idx, word_idx)), shape=(n, vectors.shape[0]))
