@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from .errors import InputError
+from .errors import InputError, check_int
 
 __all__ = ["KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "make_clusterer", "ALGORITHMS",
            "LARGE_N", "resolve_algorithm", "assign_to_nearest", "nearest_centroid"]
@@ -30,8 +30,7 @@ def _check_X(X) -> np.ndarray:
 
 def _check_k(X: np.ndarray, k) -> None:
     """Refuse a cluster count that is not a positive int or exceeds the number of points."""
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise InputError(f"k must be a positive integer, got {k!r}")
+    check_int("k", k)
     if X.shape[0] < k:
         raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={k}); lower --k")
 

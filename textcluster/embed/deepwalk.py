@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter, ppmi
-from ..errors import InputError
+from ..errors import InputError, check_int
 from .skipgram import resolve_seed, train_skipgram
 from .word2vec import auto_min_count
 
@@ -229,9 +229,7 @@ class DeepWalkEmbedder(BaseEstimator):
     def _validate(self) -> None:
         for name in ("vector_size", "window", "walks_per_node", "walk_length", "skipgram_window", "epochs",
                      "workers"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise InputError(f"{name} must be a positive int, got {v!r}")
+            check_int(name, getattr(self, name))
         if self.weight not in ("count", "ppmi"):
             raise InputError(f"weight must be 'count' or 'ppmi', got {self.weight!r}")
         if self.max_degree is not None and (not isinstance(self.max_degree, (int, np.integer)) or self.max_degree < 1):

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter
-from ..errors import InputError
+from ..errors import InputError, check_int
 from .word2vec import auto_min_count
 
 __all__ = ["GloVeEmbedder", "train_glove", "resolve_device", "auto_glove_epochs"]
@@ -359,9 +359,7 @@ class GloVeEmbedder(BaseEstimator):
 
     def _validate(self) -> None:
         for name in ("vector_size", "window", "batch_size", "checkpoint_every"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise InputError(f"{name} must be a positive int, got {v!r}")
+            check_int(name, getattr(self, name))
         for name in ("x_max", "alpha", "learning_rate"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not v > 0:

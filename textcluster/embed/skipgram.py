@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, check_int
 
 __all__ = ["train_skipgram", "resolve_seed"]
 
@@ -49,8 +49,7 @@ def train_skipgram(sentences: Sequence[Sequence[str]], *, vector_size: int = 100
 
     for name, v, lo in (("vector_size", vector_size, 1), ("window", window, 1), ("workers", workers, 1),
                         ("negative", negative, 0), ("epochs", epochs, 1), ("min_count", min_count, 1)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-            raise InputError(f"{name} must be an int >= {lo}, got {v!r}")
+        check_int(name, v, minimum=lo)
     model = Word2Vec(vector_size=int(vector_size), window=int(window), sg=int(sg), negative=int(negative),
                      sample=float(sample), min_count=int(min_count), workers=int(workers), seed=int(seed),
                      alpha=alpha, min_alpha=min_alpha, hashfxn=stable_hash)
