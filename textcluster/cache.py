@@ -257,17 +257,26 @@ class TokenCache(Sequence):
             yield from self._decode(flat, lengths)
 
     def line_sentence(self) -> Path:
-        """Write (once) and return ``DIR/corpus.txt``: one document per line, tokens separated by spaces
-        (gensim LineSentence / ``corpus_file`` format; tokens never contain whitespace)."""
-        path = self.path / "corpus.txt"
+        """Write (once) and return ``DIR/corpus-shuffled.txt``: one document per line, tokens separated by
+        spaces (gensim LineSentence / ``corpus_file`` format; tokens never contain whitespace), in a fixed
+        shuffled order (blocks of 4,096 documents and the documents within them, seed 0), so that a corpus
+        sorted by topic does not meet skip-gram's decaying learning rate in that order."""
+        from .embed.skipgram import ShuffledSentences
+
+        path = self.path / "corpus-shuffled.txt"
         if path.exists():
             return path
         fd, tmp = tempfile.mkstemp(prefix=".corpus.txt.tmp-", dir=self.path)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for _, _, flat, lengths in self.blocks(4096):
-                    fh.write("\n".join(" ".join(doc) for doc in self._decode(flat, lengths)))
-                    fh.write("\n")
+                lines = []
+                for doc in ShuffledSentences(self, 0, block_size=4096):
+                    lines.append(" ".join(doc))
+                    if len(lines) == 4096:
+                        fh.write("\n".join(lines) + "\n")
+                        lines = []
+                if lines:
+                    fh.write("\n".join(lines) + "\n")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -456,7 +465,8 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
     """Fit a :class:`~textcluster.embed.word2vec.Word2VecEmbedder` from the cache.
 
     The vocabulary comes from the cache's counts (no scanning pass); training reads either the cache as
-    a token-list iterable or, with ``corpus_file`` (``"auto"``: when ``embedder.workers > 1``), gensim's
+    a token-list iterable (blocks of documents in a seeded random order, see
+    :class:`~textcluster.embed.skipgram.ShuffledSentences`) or, with ``corpus_file`` (``"auto"``: when ``embedder.workers > 1``), gensim's
     ``corpus_file`` mode on the cache's LineSentence file, whose readers scale over cores. Sets the
     embedder's ``wv_``, ``min_count_``, ``epochs_``, ``n_tokens_`` as its own ``fit`` does; returns it.
     """
@@ -486,7 +496,9 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
     if use_file:
         model.train(corpus_file=str(cache.line_sentence()), total_words=cache.n_tokens, epochs=epochs)
     else:
-        model.train(cache, total_examples=cache.n_docs, epochs=epochs)
+        from .embed.skipgram import ShuffledSentences
+
+        model.train(ShuffledSentences(cache, seed, block_size=4096), total_examples=cache.n_docs, epochs=epochs)
     p.wv_ = model.wv
     p.min_count_, p.epochs_, p.n_tokens_ = min_count, epochs, cache.n_tokens
     return p

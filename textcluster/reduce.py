@@ -64,7 +64,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     """UMAP (umap-learn) down to a few dimensions, the usual preparation for density clustering (HDBSCAN).
 
     New points are placed at the distance-weighted mean of the coordinates of their ``n_neighbors`` nearest
-    training points (cosine); a training point maps to its own coordinates. The fitted state is therefore two
+    training points (cosine, or Euclidean with ``metric="euclidean"``); a training point maps to its own coordinates. The fitted state is therefore two
     arrays, saved without pickle, and predicting the training documents reproduces their coordinates.
 
     Parameters
@@ -126,11 +126,17 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
         def unit(A):
             n = np.linalg.norm(A, axis=1, keepdims=True)
             return A / np.where(n > 0, n, 1)
-        T = unit(self.train_)
+        euclidean = self.metric == "euclidean"  # otherwise cosine
+        T = self.train_ if euclidean else unit(self.train_)
+        t2 = (T * T).sum(1)
         k = min(self.n_neighbors, len(T))
         out = np.empty((len(X), self.embedding_.shape[1]), dtype=np.float32)
         for s in range(0, len(X), 1024):
-            D = 1.0 - unit(X[s:s + 1024]) @ T.T  # cosine distances (b, n)
+            if euclidean:  # distances (b, n)
+                B = X[s:s + 1024]
+                D = np.sqrt(np.maximum((B * B).sum(1)[:, None] + t2[None, :] - 2.0 * (B @ T.T), 0.0))
+            else:
+                D = 1.0 - unit(X[s:s + 1024]) @ T.T
             idx = np.argpartition(D, k - 1, axis=1)[:, :k]
             d = np.take_along_axis(D, idx, axis=1)
             w = 1.0 / np.maximum(d, 1e-6)

@@ -273,7 +273,8 @@ class DeepWalkEmbedder(BaseEstimator):
         names = np.asarray(nodes, dtype=object)
         kv_all = train_skipgram(_WalkSentences(walks, names), vector_size=self.vector_size,
                                 window=self.skipgram_window, sg=1, negative=self.negative, sample=self.sample,
-                                min_count=1, epochs=self.epochs, workers=self.workers, seed=seed)
+                                min_count=1, epochs=self.epochs, workers=self.workers, seed=seed,
+                                shuffle=False)  # the walks' start nodes are already in a shuffled order
         t4 = time.perf_counter()
         kv = KeyedVectors(vector_size=int(self.vector_size))
         kv.add_vectors(list(words), np.stack([kv_all[w] for w in words]) if V else

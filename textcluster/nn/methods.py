@@ -6,7 +6,7 @@ from typing import Sequence
 __all__ = ["METHODS", "make_method"]
 
 #: method names accepted by ``--method``.
-METHODS = ("ae-kmeans", "vae-kmeans", "dec", "idec", "clustergan", "kmeans")
+METHODS = ("ae-kmeans", "vae-kmeans", "n2d", "dec", "idec", "clustergan", "kmeans")
 
 
 def make_method(name: str, *, k: int, random_state: int | None = 0, device: str = "auto",
@@ -16,7 +16,8 @@ def make_method(name: str, *, k: int, random_state: int | None = 0, device: str 
     Parameters
     ----------
     name : str
-        "ae-kmeans" / "vae-kmeans" (encoder + KMeans on the codes), "dec", "idec", "clustergan", or "kmeans"
+        "ae-kmeans" / "vae-kmeans" (encoder + KMeans on the codes), "n2d" (autoencoder, UMAP of the codes,
+        KMeans: McConville et al. 2020), "dec", "idec", "clustergan", or "kmeans"
         (scikit-learn KMeans on the raw features, the baseline).
     k : int
         Number of clusters.
@@ -39,6 +40,11 @@ def make_method(name: str, *, k: int, random_state: int | None = 0, device: str 
 
         common.pop("pretrain_epochs", None)
         return AutoEncoderKMeans(k, reducer=name.split("-")[0], **common)
+    if name == "n2d":
+        from .autoencoder import AutoEncoderKMeans
+
+        common.pop("pretrain_epochs", None)
+        return AutoEncoderKMeans(k, reducer="ae", **{"manifold": "umap", **common})
     if name in ("dec", "idec"):
         from .dec import DEC, IDEC
 
