@@ -1,6 +1,6 @@
 """Deep clustering benchmarks (docs/benchmarks.md, section "Deep clustering").
 
-  python benchmarks/deep.py images --dataset digits --methods kmeans,ae-kmeans,dec,idec,clustergan --seeds 0,1,2
+  python benchmarks/deep.py images --dataset digits --methods kmeans,ae-kmeans,n2d,dec,idec,clustergan --seeds 0,1,2
   python benchmarks/deep.py images --dataset mnist --limit 10000 --methods ... --device cuda --json out.json
   python benchmarks/deep.py text --limit 0      # stripped 20 Newsgroups: reduce none/ae/vae x kmeans/hdbscan
 
@@ -35,11 +35,12 @@ from textcluster.report import peak_rss_mb  # noqa: E402
 # Per-dataset training settings (epochs); the CLI defaults ("auto") are used where a value is None.
 SETTINGS = {
     "digits": {"ae-kmeans": dict(max_epochs=60, hidden=(256, 128)),
+               "n2d": dict(max_epochs=60, hidden=(256, 128)),
                "vae-kmeans": dict(max_epochs=60, hidden=(256, 128), beta=0.1),
                "dec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128), cluster_lr=1e-3),
                "idec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
                "clustergan": dict(max_epochs=150, hidden=(256, 256))},
-    "mnist": {"ae-kmeans": dict(max_epochs=50), "vae-kmeans": dict(max_epochs=50, beta=0.1),
+    "mnist": {"ae-kmeans": dict(max_epochs=50), "n2d": dict(max_epochs=50), "vae-kmeans": dict(max_epochs=50, beta=0.1),
               "dec": dict(pretrain_epochs=50, max_epochs=50), "idec": dict(pretrain_epochs=50, max_epochs=50),
               "clustergan": dict(max_epochs=40, batch_size=128)},
 }
@@ -176,7 +177,7 @@ def main() -> None:
     im = sub.add_parser("images")
     im.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
     im.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
-    im.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,dec,idec,clustergan")
+    im.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
     im.add_argument("--epochs-scale", type=float, default=1.0, help="multiply the epoch settings")
     im.add_argument("--deadline", type=float, default=0, help="skip methods not started after this many s")
     tx = sub.add_parser("text")

@@ -124,7 +124,7 @@ X = TfidfLsaEmbedder(random_state={seed}).fit_transform(tokens)
 fit = time.perf_counter() - t
 np.save({save!r}, X)
 out = {{"stages": {{"fit": fit}}, "cpu": {{"fit": time.process_time() - c0}}, "runs": {{}}}}
-for alg in ("kmeans", "hdbscan"):
+for alg in {algorithms!r}:
     t, c0 = time.perf_counter(), time.process_time()
     c = make_clusterer(alg, k=20, random_state={seed}).fit(X)
     m = external_scores(labels, c.labels_)
@@ -296,6 +296,7 @@ def main() -> None:
                     "the default SpacyTokenizer's output) instead of tokenizing")
     ap.add_argument("--results", type=Path, default=None, help="results JSON (default benchmarks/results/embedders.json)")
     ap.add_argument("--hdbscan-limit", type=int, default=300, help="seconds allowed to each HDBSCAN fit")
+    ap.add_argument("--no-hdbscan", action="store_true", help="KMeans only (HDBSCAN rows keep earlier results)")
     args = ap.parse_args()
     if args.render:
         update_section("embedders", render(json.loads((ROOT / "benchmarks" / "results" / "embedders.json").read_text())))
@@ -324,14 +325,16 @@ def main() -> None:
                 tasks += [("recipe", f"recipe seed={seed}", RECIPE.format(path=str(path), seed=seed))
                           for seed in args.seeds]
             tasks += [("tfidf-lsa", f"tfidf-lsa seed={seed}",
-                       LSA.format(tokens=str(tokens), seed=seed, save=str(tmp / f"tfidf-lsa_{seed}.npy")))
+                       LSA.format(tokens=str(tokens), seed=seed, save=str(tmp / f"tfidf-lsa_{seed}.npy"),
+                                  algorithms=("kmeans",) if args.no_hdbscan else ("kmeans", "hdbscan")))
                       for seed in args.seeds]
             for name in args.embedders:
                 word, params, default_pool = EMBEDDERS[name]
                 tasks += [(name, f"{name} seed={seed}",
                            EMBED.format(tokens=str(tokens), seed=seed, embedder=word, params=params,
                                         poolings=POOLINGS, pool_params={}, combine=None,
-                                        hdbscan=default_pool, save=str(tmp / f"{name}_{seed}"),
+                                        hdbscan=None if args.no_hdbscan else default_pool,
+                                        save=str(tmp / f"{name}_{seed}"),
                                         hdbscan_limit=args.hdbscan_limit))
                           for seed in args.seeds]
             from concurrent.futures import ThreadPoolExecutor
@@ -358,6 +361,11 @@ def main() -> None:
                         combos["+".join(names) + f"+tfidf-lsa/{P}"] = [str(tmp / f"{n}_{seed}_{P}.npy") for n in names] \
                             + [str(tmp / f"tfidf-lsa_{seed}.npy")]
                 r = run_python(ENSEMBLE.format(tokens=str(tokens), seed=seed, combos=combos))
+                # combinations measured earlier and not re-run now (other embedders) keep their results
+                earlier = [e for e in (res.get("quality") or {}).get("combined", []) if e.get("seed") == seed]
+                if earlier:
+                    r["runs"] = {**{k: v for k, v in earlier[0]["runs"].items() if k not in r["runs"]}, **r["runs"]}
+                r["seed"] = seed
                 quality.setdefault("combined", []).append(r)
                 log(f"combined seed={seed}: " + summary(r))
             res.setdefault("quality", {}).update(quality)

@@ -92,7 +92,7 @@ def cluster_cmd(
                                            "or a directory of .txt files (label = sub-folder)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
     embedding: str = _embedding_option("word2vec"),
-    pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
+    pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
     reduce: str = _choice("auto", ["auto", *REDUCERS], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
     algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
@@ -319,7 +319,7 @@ def compare_cmd(
                                              "'all' (default: kmeans,hdbscan)."),
     ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 5,10,20,40,80,"
                                      "160, those up to documents/10)."),
-    pooling: str = _choice("mean", POOLING_METHODS, "How word vectors become document vectors."),
+    pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors."),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
     spacy_model: str = typer.Option("blank", help="'blank' or an installed spaCy model name."),

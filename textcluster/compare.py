@@ -126,7 +126,7 @@ class Comparison:
 
 
 def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddings=None, reducers=None,
-                      algorithms=None, ks: Sequence[int] | None = None, pooling: str = "mean",
+                      algorithms=None, ks: Sequence[int] | None = None, pooling: str = "sif",
                       lang: str = "en", spacy_model: str = "blank", tokenizer_params: dict | None = None,
                       embedding_params: dict | None = None, reduce_params: dict | None = None,
                       cluster_params: dict | None = None, top_n_words: int = 10, random_state: int | None = 0,

@@ -55,7 +55,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     embedding : str
         ``"word2vec"`` or ``"tfidf-lsa"`` (see :data:`textcluster.embed.EMBEDDINGS`).
     pooling : str
-        Word-vector pooling: ``"mean"``, ``"tfidf"`` or ``"sif"``.
+        Word-vector pooling: ``"sif"`` (default: smooth-inverse-frequency weights and the first principal
+        component removed, Arora et al. 2017), ``"tfidf"`` or ``"mean"``.
     reduce : str
         ``"auto"`` (UMAP to 5-d for HDBSCAN, nothing for the others), ``"none"``, ``"pca"``, ``"umap"``,
         ``"ae"``, ``"vae"`` (see :data:`textcluster.reduce.REDUCERS`).
@@ -90,7 +91,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     After :meth:`reduce_topics` / :meth:`reassign_noise`, :meth:`predict` maps new documents the same way.
     """
 
-    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "mean", reduce: str = "auto",
+    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "sif", reduce: str = "auto",
                  algorithm: str = "kmeans", lang: str = "en", spacy_model: str = "blank", n_process: int = 1,
                  top_n_words: int = 10, n_representatives: int = 3, topic_bigrams: bool | str = "auto",
                  random_state: int | None = 0,

@@ -29,7 +29,7 @@ WORD_EMBEDDERS: dict[str, type] = {"word2vec": Word2VecEmbedder, "glove": GloVeE
 EMBEDDINGS = tuple(WORD_EMBEDDERS) + ("tfidf-lsa",)
 
 
-def make_embedder(name: str, *, pooling: str = "mean", random_state: int | None = 0, **params):
+def make_embedder(name: str, *, pooling: str = "sif", random_state: int | None = 0, **params):
     """Build a document embedder from its name.
 
     Parameters
