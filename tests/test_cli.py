@@ -74,3 +74,15 @@ def test_help_lists_options(capsys):
     assert code == 0
     for opt in ("--embedding", "--pooling", "--algorithm", "--k", "--seed", "--out", "--label-field"):
         assert opt in out
+
+
+def test_word_options_reach_the_word_embedders_of_a_combination():
+    from textcluster.cli import _word_embedder_params
+    from textcluster.embed import make_embedder
+
+    p = _word_embedder_params("word2vec+tfidf-lsa", vector_size=50, window=10, epochs=10, min_count=None, workers=1)
+    w2v = make_embedder("word2vec+tfidf-lsa", **p).embedders[0].word_embedder
+    assert (w2v.window, w2v.epochs, w2v.vector_size) == (10, 10, 50)
+    assert "epochs" not in _word_embedder_params("word2vec+deepwalk", vector_size=50, window=None, epochs=None,
+                                                 min_count=None, workers=1)
+    assert _word_embedder_params("tfidf-lsa", vector_size=50, window=10, epochs=10, min_count=None, workers=1) == {}
