@@ -3,6 +3,7 @@
   python benchmarks/deep.py images --dataset digits --methods kmeans,ae-kmeans,n2d,dec,idec,clustergan --seeds 0,1,2
   python benchmarks/deep.py images --dataset mnist --limit 10000 --methods ... --device cuda --json out.json
   python benchmarks/deep.py text --limit 0      # stripped 20 Newsgroups: reduce none/ae/vae x kmeans/hdbscan
+  python benchmarks/deep.py cli --dataset digits   # `textcluster images` end to end, CLI defaults, per method
 
 Each result row: dataset, n, method, seed, acc, nmi, ari, seconds (fit), epochs, peak_rss_mb, device.
 Data come from $TEXTCLUSTER_DATA (mnist/, fashion-mnist/, 20newsgroups/); digits ship with scikit-learn.
@@ -154,6 +155,38 @@ def run_text(args) -> list[dict]:
     return rows
 
 
+def run_cli_images(args) -> list[dict]:
+    """`textcluster images DATA.npz --method M --k K` in a fresh process per method with the CLI defaults:
+    wall seconds (reading, training, writing included) and the scores of its metrics.json."""
+    import subprocess
+    import tempfile
+
+    X, y, shape = load(args.dataset, args.limit)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / f"{args.dataset}.npz"
+        np.savez(data, images=X.reshape(len(X), *shape[1:]) if shape[0] == 1 else X.reshape(len(X), *shape),
+                 labels=y)
+        for method in args.methods.split(","):
+            for seed in [int(s) for s in args.seeds.split(",")]:
+                out = Path(tmp) / f"out-{method}-{seed}"
+                cmd = [sys.executable, "-m", "textcluster.cli", "images", str(data), "--label-field", "labels",
+                       "--method", method, "--k", str(len(np.unique(y))), "--seed", str(seed),
+                       "--device", args.device, "--out", str(out), "--quiet"]
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                wall = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-1000:]}")
+                m = json.loads((out / "metrics.json").read_text())
+                row = {"dataset": args.dataset, "n": int(len(X)), "method": method, "seed": seed,
+                       "acc": round(m["acc"], 4), "nmi": round(m["nmi"], 4), "ari": round(m["ari"], 4),
+                       "seconds": round(wall, 1), "peak_rss_mb": m.get("peak_rss_mb")}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    return rows
+
+
 def summarise(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     groups: dict = {}
     for r in rows:
@@ -180,12 +213,16 @@ def main() -> None:
     im.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
     im.add_argument("--epochs-scale", type=float, default=1.0, help="multiply the epoch settings")
     im.add_argument("--deadline", type=float, default=0, help="skip methods not started after this many s")
+    cl = sub.add_parser("cli")
+    cl.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
+    cl.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
+    cl.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
     tx = sub.add_parser("text")
     tx.add_argument("--limit", type=int, default=0)
     tx.add_argument("--reducers", default="none,ae,vae")
     tx.add_argument("--cache", type=Path, help="save/load the document vectors here (.npy)")
     tx.add_argument("--reduce-params", default="{}", help='JSON for the ae/vae reducers, e.g. {"beta": 0.1}')
-    for p in (im, tx):
+    for p in (im, tx, cl):
         p.add_argument("--seeds", default="0,1,2")
         p.add_argument("--device", default="auto")
         p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -195,8 +232,9 @@ def main() -> None:
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
-    rows = run_images(args) if args.cmd == "images" else run_text(args)
-    keys = ("dataset", "method") if args.cmd == "images" else ("reduce", "algorithm")
+    rows = run_images(args) if args.cmd == "images" else run_cli_images(args) if args.cmd == "cli" \
+        else run_text(args)
+    keys = ("reduce", "algorithm") if args.cmd == "text" else ("dataset", "method")
     summary = summarise(rows, keys)
     for s in summary:
         print("SUMMARY", json.dumps(s), flush=True)
