@@ -114,6 +114,14 @@ def test_cli_images_and_table(tmp_path):
     assert (out / "assignments.csv").read_text().splitlines()[0] == "id,cluster,label"
     assert (out / "model" / "weights.safetensors").exists()
 
+    # the default method of `images` is N2D (autoencoder, UMAP of the codes, KMeans); its model predicts again
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--epochs", "5", "--device", "cpu",
+                            "--out", str(tmp_path / "n2d"), "-q"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "n2d" / "metrics.json").read_text())
+    assert m["config"]["method"] == "n2d" and m["acc"] > 0.9
+    assert (tmp_path / "n2d" / "model" / "manifold_embedding.npy").exists()
+
     csv = tmp_path / "t.csv"
     csv.write_text("label," + ",".join(f"f{i}" for i in range(20)) + "\n" +
                    "\n".join(f"{c}," + ",".join(f"{v:.4f}" for v in row) for c, row in zip(y, X)) + "\n")

@@ -511,6 +511,8 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
 def _deep_common():
     return dict(
         method=_choice("ae-kmeans", _deep_options, "Clustering method (kmeans = raw features baseline)."),
+        images_method=_choice("n2d", _deep_options, "Clustering method: n2d = autoencoder + UMAP + KMeans "
+                              "(kmeans = raw pixels baseline)."),
         k=typer.Option(None, "--k", min=1, help="Number of clusters (default: number of label classes, else 10)."),
         seed=typer.Option(0, help="Random seed (torch, KMeans)."),
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
@@ -535,7 +537,8 @@ def images_cmd(
     labels: Optional[Path] = typer.Option(None, help="Labels file (idx, .npy, or one label per line)."),
     label_field: Optional[str] = typer.Option(None, help=".npz: the array holding labels."),
     limit: Optional[int] = typer.Option(None, min=1, help="Use only the first N images."),
-    method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
+    method: str = _DC["images_method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"],
+    device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
