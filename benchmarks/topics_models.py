@@ -4,7 +4,7 @@ Part ``fit``: for word2vec + KMeans (k = 20), TF-IDF/LSA + KMeans (k = 20) and w
 external scores, NPMI coherence of the top-10 c-TF-IDF terms with words only / collocation bigrams ("auto") /
 all frequent bigrams, each cluster's label beside its majority newsgroup, and the save -> load -> predict
 round trip (agreement of re-predicted labels with the fitted ones, model size, seconds).
-Part ``compare``: ``compare_pipelines`` on a 2 x 1 x 2 grid with k in 10, 20, 40.
+Part ``compare``: ``compare_pipelines`` on a 2 x 1 x 2 grid (reduce "auto": UMAP before HDBSCAN) with k in 10, 20, 40.
 Part ``bigrams``: NPMI with and without bigrams for the newsgroups themselves and TF-IDF/LSA + KMeans.
 Part ``bertopic``: BERTopic (all-MiniLM-L6-v2 embeddings, its default UMAP + HDBSCAN, seed 0) beside
 textcluster's word2vec + KMeans / HDBSCAN and TF-IDF/LSA + KMeans, every topic's top-10 words scored by the
@@ -97,7 +97,7 @@ def part_compare(docs) -> dict:
     from textcluster.compare import compare_pipelines
 
     t = time.perf_counter()
-    c = compare_pipelines(docs, embeddings=["word2vec", "tfidf-lsa"], reducers=["none"],
+    c = compare_pipelines(docs, embeddings=["word2vec", "tfidf-lsa"], reducers=["auto"],
                           algorithms=["kmeans", "hdbscan"], ks=[10, 20, 40], random_state=0)
     res = c.to_dict()
     res["wall_s"] = round(time.perf_counter() - t, 1)

@@ -9,6 +9,7 @@ from textcluster import InputError
 from textcluster.cli import main
 from textcluster.cluster import ALGORITHMS
 from textcluster.compare import _names, compare_pipelines, default_ks, internal_scores
+from textcluster.reduce import REDUCERS
 
 
 def test_default_ks_scale_with_the_collection():
@@ -115,3 +116,13 @@ def test_progress_bars_on_request(demo_docs, capsys):
     compare_pipelines(demo_docs[:60], embeddings=["tfidf-lsa"], reducers=["none"], algorithms=["kmeans"], ks=[3],
                       progress=True)
     assert "compare" in capsys.readouterr().err  # the rich bar, as in the CLI
+
+
+def test_auto_reducer_runs_umap_before_hdbscan_only(demo_docs):
+    c = compare_pipelines(demo_docs, embeddings=["tfidf-lsa"], reducers=["auto"], algorithms=["kmeans", "hdbscan"],
+                          ks=[8])
+    t = c.table
+    assert set(t["reduce"]) == {"auto"}
+    assert dict(zip(t["algorithm"], t["reduced_with"])) == {"kmeans": "none", "hdbscan": "umap"}
+    assert t["error"].isna().all() and (t.loc[t["algorithm"] == "hdbscan", "n_clusters"] >= 2).all()
+    assert "auto" not in _names("all", REDUCERS, (), "reducer")

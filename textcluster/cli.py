@@ -328,7 +328,7 @@ def compare_cmd(
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Comma-separated embedding names or "
                                              "'all' (default: word2vec,tfidf-lsa)."),
     reducers: Optional[str] = typer.Option(None, "--reducers", help="Comma-separated reducer names or 'all' "
-                                           "(default: none,pca)."),
+                                           "(default: auto,pca; auto = UMAP before HDBSCAN, none otherwise)."),
     algorithms: Optional[str] = typer.Option(None, "--algorithms", help="Comma-separated algorithm names or "
                                              "'all' (default: kmeans,hdbscan)."),
     ks: Optional[str] = typer.Option(None, "--ks", help="Comma-separated cluster counts (default: 5,10,20,40,80,"

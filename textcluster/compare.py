@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 #: the grid's defaults (each intersected with its registry); "all" selects every registered name
 DEFAULT_EMBEDDINGS = ("word2vec", "tfidf-lsa")
-DEFAULT_REDUCERS = ("none", "pca")
+DEFAULT_REDUCERS = ("auto", "pca")
 DEFAULT_ALGORITHMS = ("kmeans", "hdbscan")
 _K_LADDER = (5, 10, 20, 40, 80, 160)
 #: internal criteria and whether higher is better
@@ -139,9 +139,10 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     labels : sequence of n gold labels, optional
         Reported as NMI / ARI / ACC; never used for ranking. Taken from the Documents when all have one.
     embeddings, reducers, algorithms : list of names, "all", or None
-        Names from :data:`textcluster.embed.EMBEDDINGS`, :data:`textcluster.reduce.REDUCERS`,
-        :data:`textcluster.cluster.ALGORITHMS`; None = the defaults (word2vec + tfidf-lsa, none + pca,
-        kmeans + hdbscan).
+        Names from :data:`textcluster.embed.EMBEDDINGS`, :data:`textcluster.reduce.REDUCERS` (plus
+        ``"auto"``: UMAP before HDBSCAN, nothing before the others, as in :class:`TextClusterer`; the table's
+        ``reduced_with`` column says which ran), :data:`textcluster.cluster.ALGORITHMS`; None = the defaults
+        (word2vec + tfidf-lsa, auto + pca, kmeans + hdbscan).
     ks : list of int, optional
         Cluster counts for algorithms that take one; default :func:`default_ks`.
     embedding_params, reduce_params, cluster_params : dict name -> dict of parameters, optional
@@ -159,7 +160,7 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     from .embed import EMBEDDINGS, make_embedder
     from .metrics import external_scores
     from .pipeline import _texts
-    from .reduce import REDUCERS, make_reducer
+    from .reduce import REDUCERS, make_reducer, resolve_reducer
     from .tokenize import SpacyTokenizer
     from .topics import extract_topics, topic_coherence
 
@@ -173,7 +174,10 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     if labels is not None and len(labels) != len(texts):
         raise InputError(f"labels has {len(labels)} entries for {len(texts)} documents")
     emb_names = _names(embeddings, EMBEDDINGS, DEFAULT_EMBEDDINGS, "embedding")
-    red_names = _names(reducers, REDUCERS, DEFAULT_REDUCERS, "reducer")
+    # "auto" (the pipeline's default: UMAP before HDBSCAN, nothing otherwise) is accepted; "all" means the
+    # reducers themselves (auto would repeat two of them)
+    red_names = _names(reducers, REDUCERS if reducers in ("all", ["all"]) else {"auto": None, **REDUCERS},
+                       DEFAULT_REDUCERS, "reducer")
     alg_names = _names(algorithms, ALGORITHMS, DEFAULT_ALGORITHMS, "algorithm")
     n = len(texts)
     ks = default_ks(n) if ks is None else sorted({int(k) for k in ks})
@@ -201,19 +205,29 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
             except (InputError, ValueError, RuntimeError) as exc:
                 vectors, err_e = None, f"{type(exc).__name__}: {exc}"
             sec_e = time.perf_counter() - t_e
+            reduced: dict = {}  # effective reducer name -> (Z, error, seconds), once per embedding
+
+            def reduce_as(name: str):
+                if name not in reduced:
+                    t_r = time.perf_counter()
+                    Z, err_r = None, err_e
+                    if vectors is not None:
+                        try:
+                            reducer = make_reducer(name, random_state=random_state,
+                                                   **(reduce_params or {}).get(name, {}))
+                            Z = vectors if reducer is None else \
+                                np.asarray(reducer.fit(vectors).transform(vectors), dtype=np.float32)
+                        except (InputError, ValueError, RuntimeError) as exc:
+                            err_r = f"{type(exc).__name__}: {exc}"
+                    reduced[name] = (Z, err_r, time.perf_counter() - t_r)
+                return reduced[name]
+
             for r in red_names:
-                t_r = time.perf_counter()
-                Z, err_r = None, err_e
-                if vectors is not None:
-                    try:
-                        reducer = make_reducer(r, random_state=random_state, **(reduce_params or {}).get(r, {}))
-                        Z = vectors if reducer is None else \
-                            np.asarray(reducer.fit(vectors).transform(vectors), dtype=np.float32)
-                    except (InputError, ValueError, RuntimeError) as exc:
-                        err_r = f"{type(exc).__name__}: {exc}"
-                sec_r = time.perf_counter() - t_r
                 for e_, r_, a, k in [c for c in cells if c[0] == e and c[1] == r]:
-                    row = {"embedding": e, "reduce": r, "algorithm": a, "k": k, "error": err_r}
+                    effective = resolve_reducer(r, a)  # "auto": UMAP before HDBSCAN, nothing otherwise
+                    Z, err_r, sec_r = reduce_as(effective)
+                    row = {"embedding": e, "reduce": r, "reduced_with": effective, "algorithm": a, "k": k,
+                           "error": err_r}
                     t_c = time.perf_counter()
                     if Z is not None:
                         try:
@@ -266,6 +280,6 @@ def _rank(df, *, has_labels: bool):
     df.loc[df["error"].notna(), "rank_score"] = np.inf
     df = df.sort_values(["rank_score", "npmi"], ascending=[True, False], kind="stable").reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
-    cols = ["rank", "embedding", "reduce", "algorithm", "k", "n_clusters", "noise_fraction", *CRITERIA,
+    cols = ["rank", "embedding", "reduce", "reduced_with", "algorithm", "k", "n_clusters", "noise_fraction", *CRITERIA,
             "rank_score"] + (["nmi", "ari", "acc"] if has_labels else []) + ["seconds", "error"]
     return df[cols]
