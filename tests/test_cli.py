@@ -86,3 +86,9 @@ def test_word_options_reach_the_word_embedders_of_a_combination():
     assert "epochs" not in _word_embedder_params("word2vec+deepwalk", vector_size=50, window=None, epochs=None,
                                                  min_count=None, workers=1)
     assert _word_embedder_params("tfidf-lsa", vector_size=50, window=10, epochs=10, min_count=None, workers=1) == {}
+
+
+def test_word_options_without_word_vectors_are_reported(tmp_path, demo_path, capsys, caplog):
+    code, _, err = run(["cluster", demo_path, "--k", 8, "--out", tmp_path / "o", "--embedding", "tfidf-lsa",
+                        "--window", 3, "--no-map", "-q"], capsys)
+    assert code == 0 and "--window ignored" in err + caplog.text

@@ -174,6 +174,11 @@ def cluster_cmd(
         labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
     embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                              min_count=min_count, workers=workers)
+    ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
+                                                        ("min_count", min_count)) if v is not None]
+    if ignored and not embedding_params:
+        logging.getLogger("textcluster").warning("%s ignored: --embedding %s trains no word vectors",
+                                                 " and ".join(ignored), embedding)
     if save_vectors is not None and embedding == "tfidf-lsa":
         raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
                          "not tfidf-lsa")
