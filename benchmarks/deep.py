@@ -165,8 +165,7 @@ def run_cli_images(args) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / f"{args.dataset}.npz"
-        np.savez(data, images=X.reshape(len(X), *shape[1:]) if shape[0] == 1 else X.reshape(len(X), *shape),
-                 labels=y)
+        np.savez(data, images=X.reshape(len(X), *shape), labels=y)  # (n, c, h, w)
         for method in args.methods.split(","):
             for seed in [int(s) for s in args.seeds.split(",")]:
                 out = Path(tmp) / f"out-{method}-{seed}"

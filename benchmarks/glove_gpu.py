@@ -30,6 +30,18 @@ from textcluster.cooccurrence import CooccurrenceCounter  # noqa: E402
 from textcluster.embed.glove import resolve_device, train_glove  # noqa: E402
 
 
+def count_reference_matrix(tokens_path: str, out: dict):
+    """The BENCHMARKS.md co-occurrence matrix (window 10, min_count 5) of a tokens file; records count_s, nnz,
+    n_words in ``out``; returns the counter and its matrix as COO."""
+    d = json.load(gzip.open(tokens_path, "rt"))
+    t = time.perf_counter()
+    cc = CooccurrenceCounter(window=10, min_count=5).fit(d["tokens"])
+    out["count_s"] = time.perf_counter() - t
+    X = cc.matrix_.tocoo()
+    out["nnz"], out["n_words"] = int(X.nnz), len(cc.words_)
+    return cc, X
+
+
 def cpu_main() -> None:
     """CPU seconds per epoch (1 thread and all threads) and walk throughput on the same matrix."""
     import os
@@ -39,12 +51,7 @@ def cpu_main() -> None:
     from textcluster.embed.deepwalk import random_walks
 
     out = {"cpu_count": os.cpu_count()}
-    d = json.load(gzip.open(sys.argv[1], "rt"))
-    t = time.perf_counter()
-    cc = CooccurrenceCounter(window=10, min_count=5).fit(d["tokens"])
-    out["count_s"] = time.perf_counter() - t
-    X = cc.matrix_.tocoo()
-    out["nnz"], out["n_words"] = int(X.nnz), len(cc.words_)
+    cc, X = count_reference_matrix(sys.argv[1], out)
     for workers in (1, os.cpu_count()):
         t = time.perf_counter()
         res = train_glove(X.row, X.col, X.data, len(cc.words_), vector_size=100, epochs=2, batch_size=262144,
@@ -76,12 +83,7 @@ def main() -> None:
     b = train_glove(r, c, v, 300, vector_size=16, epochs=5, batch_size=4096, seed=1, device="auto")
     out["max_abs_diff_W"] = float(np.abs(a["W"] - b["W"]).max())
     out["loss_cpu"], out["loss_auto"] = a["losses"], b["losses"]
-    d = json.load(gzip.open(sys.argv[1], "rt"))
-    t = time.perf_counter()
-    cc = CooccurrenceCounter(window=10, min_count=5).fit(d["tokens"])
-    out["count_s"] = time.perf_counter() - t
-    X = cc.matrix_.tocoo()
-    out["nnz"], out["n_words"] = int(X.nnz), len(cc.words_)
+    cc, X = count_reference_matrix(sys.argv[1], out)
     for bs in (262144, 1048576):
         t = time.perf_counter()
         res = train_glove(X.row, X.col, X.data, len(cc.words_), vector_size=100, epochs=15, batch_size=bs, seed=0,

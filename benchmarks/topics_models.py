@@ -49,14 +49,30 @@ def dir_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.iterdir()) / 2**20, 2)
 
 
+def _scores(labels, pred) -> dict:
+    """NMI / ARI / ACC of ``pred`` against the gold ``labels``, rounded."""
+    return {k: round(v, 4) for k, v in external_scores(labels, pred).items() if k in ("nmi", "ari", "acc")}
+
+
+def _fit(docs, labels, **params):
+    """Fit a seed-0 TextClusterer; returns it and its row (fit seconds, clusters, noise, external scores)."""
+    t0 = time.perf_counter()
+    m = TextClusterer(random_state=0, **params).fit(docs)
+    res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": m.n_clusters_,
+           "noise_fraction": round(m.noise_fraction_, 4)}
+    res.update(_scores(labels, m.labels_))
+    return m, res
+
+
+def _npmi(tokens, topic_words) -> dict:
+    vals = [v for v in npmi_coherence(tokens, topic_words) if v is not None]
+    return {"npmi": round(float(np.mean(vals)), 4), "npmi_topics": len(vals)}
+
+
 def part_fit(docs, labels) -> dict:
     out = {}
     for name, params in CONFIGS.items():
-        t0 = time.perf_counter()
-        m = TextClusterer(random_state=0, topic_bigrams=False, **params).fit(docs)
-        res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": m.n_clusters_,
-               "noise_fraction": round(m.noise_fraction_, 4)}
-        res.update({k: round(v, 4) for k, v in external_scores(labels, m.labels_).items() if k in ("nmi", "ari", "acc")})
+        m, res = _fit(docs, labels, topic_bigrams=False, **params)
         for mode in (False, "auto", True):
             t = time.perf_counter()
             topics = extract_topics(m.tokens_, m.labels_, m.embedding_, top_n=10, bigrams=mode)
@@ -122,18 +138,12 @@ def part_bigrams(docs, labels) -> dict:
             t = time.perf_counter()
             topics = extract_topics(tokens, lab, X, top_n=10, bigrams=mode)
             secs = time.perf_counter() - t
-            vals = [v for v in npmi_coherence(tokens, [[w for w, _ in tp.words] for tp in topics]) if v is not None]
             out[f"{name} | bigrams={mode}"] = {
-                "npmi": round(float(np.mean(vals)), 4), "topics_s": round(secs, 2),
+                "npmi": _npmi(tokens, [[w for w, _ in tp.words] for tp in topics])["npmi"], "topics_s": round(secs, 2),
                 "bigram_terms": sum(" " in w for tp in topics for w, _ in tp.words),
                 "examples": sorted({w for tp in topics for w, _ in tp.words if " " in w})[:15]}
             print(name, mode, json.dumps(out[f"{name} | bigrams={mode}"]), flush=True)
     return out
-
-
-def _npmi(tokens, topic_words) -> dict:
-    vals = [v for v in npmi_coherence(tokens, topic_words) if v is not None]
-    return {"npmi": round(float(np.mean(vals)), 4), "npmi_topics": len(vals)}
 
 
 def part_bertopic(docs, labels, cache: Path | None) -> dict:
@@ -144,12 +154,8 @@ def part_bertopic(docs, labels, cache: Path | None) -> dict:
     out: dict = {}
     tokens = None
     for name, params in CONFIGS.items():
-        t0 = time.perf_counter()
-        m = TextClusterer(random_state=0, **params).fit(docs)
+        m, res = _fit(docs, labels, **params)
         tokens = m.tokens_ if tokens is None else tokens
-        res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": m.n_clusters_,
-               "noise_fraction": round(m.noise_fraction_, 4)}
-        res.update({k: round(v, 4) for k, v in external_scores(labels, m.labels_).items() if k in ("nmi", "ari", "acc")})
         for mode in (False, "auto"):
             topics = [tp for tp in extract_topics(m.tokens_, m.labels_, m.embedding_, top_n=10, bigrams=mode)
                       if tp.cluster >= 0]
@@ -178,7 +184,7 @@ def part_bertopic(docs, labels, cache: Path | None) -> dict:
     t0 = time.perf_counter()
     pred = KMeans(20, n_init=10, random_state=0).fit_predict(E)
     res = {"fit_s": round(time.perf_counter() - t0, 1)}
-    res.update({k: round(v, 4) for k, v in external_scores(labels, pred).items() if k in ("nmi", "ari", "acc")})
+    res.update(_scores(labels, pred))
     out["minilm + kmeans"] = res
     print("minilm + kmeans", json.dumps(res), flush=True)
 
@@ -193,7 +199,7 @@ def part_bertopic(docs, labels, cache: Path | None) -> dict:
     topics = np.asarray(topics)
     res = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": int(len(set(topics.tolist()) - {-1})),
            "noise_fraction": round(float((topics < 0).mean()), 4)}
-    res.update({k: round(v, 4) for k, v in external_scores(labels, topics).items() if k in ("nmi", "ari", "acc")})
+    res.update(_scores(labels, topics))
     ids = sorted(set(topics.tolist()) - {-1})
     raw_words = [[w for w, _ in tm.get_topic(t)][:10] for t in ids]
     # Its raw-text words scored on its own analyzer's tokens (lowercased word tokens, stop words kept) ...
@@ -215,7 +221,7 @@ def part_bertopic(docs, labels, cache: Path | None) -> dict:
     ids = sorted(set(reduced.tolist()) - {-1})
     res20 = {"fit_s": round(time.perf_counter() - t0, 1), "n_clusters": len(ids),
              "noise_fraction": round(float((reduced < 0).mean()), 4)}
-    res20.update({k: round(v, 4) for k, v in external_scores(labels, reduced).items() if k in ("nmi", "ari", "acc")})
+    res20.update(_scores(labels, reduced))
     res20.update(_npmi(tokens, [[w for w, _ in tm.get_topic(t)][:10] for t in ids]))
     out["bertopic, reduced to 20 topics"] = res20
     print("bertopic, reduced to 20 topics", json.dumps(res20), flush=True)

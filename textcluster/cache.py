@@ -269,14 +269,7 @@ class TokenCache(Sequence):
         fd, tmp = tempfile.mkstemp(prefix=".corpus.txt.tmp-", dir=self.path)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                lines = []
-                for doc in ShuffledSentences(self, 0, block_size=4096):
-                    lines.append(" ".join(doc))
-                    if len(lines) == 4096:
-                        fh.write("\n".join(lines) + "\n")
-                        lines = []
-                if lines:
-                    fh.write("\n".join(lines) + "\n")
+                fh.writelines(" ".join(doc) + "\n" for doc in ShuffledSentences(self, 0, block_size=4096))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

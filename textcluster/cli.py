@@ -58,31 +58,23 @@ def _embedding_option(default: str):
 
 def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[int], epochs: Optional[int],
                           min_count: Optional[int], workers: int) -> dict:
-    """Parameters the CLI passes to the word embedder named ``embedding`` (none for tfidf-lsa / files).
+    """Parameters the CLI passes to the word embedder(s) of ``embedding`` (none for tfidf-lsa / files).
 
-    For a combination (``word2vec+tfidf-lsa``) they go to each word-embedder part (``make_embedder``); there
-    ``--epochs`` is passed only when given, since each trainer has its own default.
+    For a combination (``word2vec+tfidf-lsa``) they go to each word-embedder part (``make_embedder``).
+    ``--epochs`` is passed when given; otherwise a single word2vec/GloVe records its "auto" default, while
+    DeepWalk and combinations keep each trainer's own default.
     """
-    if "+" in embedding and embedding not in ("word2vec", "glove", "deepwalk"):
-        parts = embedding.split("+")
-        if not any(p in ("word2vec", "glove", "deepwalk") for p in parts):
-            return {}
-        params = {"vector_size": vector_size, "workers": workers, "min_count": min_count or "auto"}
-        if window is not None:
-            params["window"] = window
-        if epochs is not None:
-            params["epochs"] = epochs
-        return params
-    if embedding not in ("word2vec", "glove", "deepwalk"):
+    words = ("word2vec", "glove", "deepwalk")
+    parts = [embedding] if embedding in words else embedding.split("+")
+    if not any(p in words for p in parts):
         return {}
     params: dict = {"vector_size": vector_size, "workers": workers, "min_count": min_count or "auto"}
     if window is not None:
         params["window"] = window
-    if embedding == "deepwalk":
-        if epochs is not None:
-            params["epochs"] = epochs
-    else:
-        params["epochs"] = epochs or "auto"
+    if epochs is not None:
+        params["epochs"] = epochs
+    elif embedding in ("word2vec", "glove"):
+        params["epochs"] = "auto"
     return params
 
 

@@ -128,7 +128,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
             return A / np.where(n > 0, n, 1)
         euclidean = self.metric == "euclidean"  # otherwise cosine
         T = self.train_ if euclidean else unit(self.train_)
-        t2 = (T * T).sum(1)
+        t2 = (T * T).sum(1) if euclidean else None
         k = min(self.n_neighbors, len(T))
         out = np.empty((len(X), self.embedding_.shape[1]), dtype=np.float32)
         for s in range(0, len(X), 1024):
