@@ -69,8 +69,10 @@ def load(dataset: str, limit: int | None):
 
 def run_images(args) -> list[dict]:
     from textcluster.nn import make_method
+    from textcluster.nn.training import time_limit
 
     X, y, shape = load(args.dataset, args.limit)
+    overrides = json.loads(args.params)
     rows = []
     t_start = time.perf_counter()
     for method in args.methods.split(","):
@@ -78,15 +80,19 @@ def run_images(args) -> list[dict]:
             print(json.dumps({"skipped": method, "reason": f"deadline {args.deadline} s"}), flush=True)
             continue
         for seed in [int(s) for s in args.seeds.split(",")]:
-            params = dict(SETTINGS.get(args.dataset, {}).get(method, {}))
+            params = {**SETTINGS.get(args.dataset, {}).get(method, {}), **overrides.get(method, {})}
             if args.epochs_scale != 1.0:
                 for key in ("max_epochs", "pretrain_epochs"):
-                    if key in params:
+                    if isinstance(params.get(key), int):
                         params[key] = max(1, int(round(params[key] * args.epochs_scale)))
             model = make_method(method, k=len(np.unique(y)), random_state=seed, device=args.device,
                                 input_shape=shape, verbose=args.verbose, **({} if method == "kmeans" else params))
             t0 = time.perf_counter()
-            model.fit(X)
+            limits = [args.time_limit] if args.time_limit else []
+            if args.deadline:  # no fit trains past the job's deadline either
+                limits.append(max(1.0, args.deadline - (t0 - t_start)))
+            with time_limit(min(limits) if limits else None) as cut:
+                model.fit(X)
             secs = time.perf_counter() - t0
             s = external_scores(y, model.labels_)
             row = {"dataset": args.dataset, "n": int(len(X)), "method": method, "seed": seed,
@@ -95,12 +101,20 @@ def run_images(args) -> list[dict]:
                    "peak_rss_mb": peak_rss_mb(), "device": str(getattr(model, "device_", "cpu")),
                    "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
                    if method != "kmeans" else {}}
+            if cut:  # the time limit ended these phases early: the row is not the full setting
+                row["cut_by_time_limit"] = [list(c) for c in cut]
+            if hasattr(model, "kmeans_labels_"):  # DEC/IDEC: KMeans on the pretrained codes = AE + KMeans
+                s0 = external_scores(y, model.kmeans_labels_)
+                row["init_kmeans"] = {"acc": round(s0["acc"], 4), "nmi": round(s0["nmi"], 4),
+                                      "ari": round(s0["ari"], 4)}
             if row["device"].startswith("cuda"):
                 import torch
                 row["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
                 row["gpu"] = torch.cuda.get_device_name()
             print(json.dumps(row), flush=True)
             rows.append(row)
+            if args.json:  # after every row, so a run killed later keeps what it finished
+                write_json(args.json, rows, summarise(rows, ("dataset", "method")))
     return rows
 
 
@@ -203,6 +217,13 @@ def summarise(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def write_json(path: Path, rows: list[dict], summary: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"rows": rows, "summary": summary, "argv": sys.argv}, indent=1))
+    tmp.replace(path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -211,7 +232,14 @@ def main() -> None:
     im.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
     im.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
     im.add_argument("--epochs-scale", type=float, default=1.0, help="multiply the epoch settings")
-    im.add_argument("--deadline", type=float, default=0, help="skip methods not started after this many s")
+    im.add_argument("--deadline", type=float, default=0, help="skip methods not started after this many s; "
+                    "fits stop training at it too")
+    im.add_argument("--time-limit", type=float, default=0,
+                    help="end each fit's training at an epoch boundary after this many s (0 = none); "
+                         "rows say which phases were cut")
+    im.add_argument("--params", default="{}",
+                    help='JSON per method overriding SETTINGS, e.g. {"idec": {"arch": "mlp", "pretrain_epochs": 200}}')
+    im.add_argument("--log-epochs", action="store_true", help="log each epoch's loss terms with timestamps")
     cl = sub.add_parser("cli")
     cl.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
     cl.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
@@ -228,6 +256,10 @@ def main() -> None:
         p.add_argument("--json", type=Path, help="write rows + summary here")
         p.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
+    if getattr(args, "log_epochs", False):
+        import logging
+        logging.basicConfig(format="%(relativeCreated)9.0f ms %(name)s %(message)s", stream=sys.stderr)
+        logging.getLogger("textcluster.nn").setLevel(logging.DEBUG)
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
@@ -238,8 +270,7 @@ def main() -> None:
     for s in summary:
         print("SUMMARY", json.dumps(s), flush=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rows": rows, "summary": summary, "argv": sys.argv}, indent=1))
+        write_json(args.json, rows, summary)
 
 
 if __name__ == "__main__":

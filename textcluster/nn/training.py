@@ -7,21 +7,52 @@ shows them, and checkpoints every ``checkpoint_every`` epochs so a long run can 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import math
 import os
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from ._lazy import torch
 
-__all__ = ["train_epochs", "Checkpointer", "epoch_bar", "StopTraining"]
+__all__ = ["train_epochs", "Checkpointer", "epoch_bar", "StopTraining", "time_limit"]
 
 logger = logging.getLogger(__name__)
 
 
 class StopTraining(Exception):
     """Raised by an ``on_epoch_start`` hook (or a step) to end training early (e.g. DEC's tolerance)."""
+
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("textcluster_train_deadline",
+                                                                        default=None)
+#: (phase, epochs run) of every phase that :func:`time_limit` cut short, in order; reset per ``time_limit``.
+_CUT: contextvars.ContextVar[list | None] = contextvars.ContextVar("textcluster_train_cut", default=None)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[list[tuple[str, int]]]:
+    """Let every training phase started inside run until ``seconds`` from now, then stop at an epoch boundary.
+
+    A phase that is cut keeps what it learned (the model stays usable: DEC still clusters from its KMeans
+    start); the phases after it run zero epochs. Yields a list that collects ``(phase, epochs_run)`` for
+    each phase that was cut, so callers can report it. ``None`` sets no limit. For benchmarks and jobs
+    with a wall-clock budget::
+
+        with time_limit(600) as cut:
+            model.fit(X)
+        if cut: print("stopped early:", cut)
+    """
+    cut: list[tuple[str, int]] = []
+    token = _DEADLINE.set(None if seconds is None else time.monotonic() + float(seconds))
+    token_cut = _CUT.set(cut)
+    try:
+        yield cut
+    finally:
+        _DEADLINE.reset(token)
+        _CUT.reset(token_cut)
 
 
 class Checkpointer:
@@ -149,9 +180,17 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
     with epoch_bar(phase, max_epochs, verbose) as show:
         show(start, history[-1] if history else {})
         epoch = start
-        stopped = False
+        stopped = timed_out = False
         try:
             for epoch in range(start, max_epochs):
+                deadline = _DEADLINE.get()
+                if deadline is not None and time.monotonic() >= deadline:
+                    logger.warning("%s stopped by the time limit after %d of %d epochs", phase, epoch, max_epochs)
+                    cut = _CUT.get()
+                    if cut is not None:
+                        cut.append((phase, epoch))
+                    timed_out = True  # saved as not done, so ``resume`` continues from here
+                    break
                 if on_epoch_start is not None:
                     on_epoch_start(epoch)
                 for m in modules.values():
@@ -173,5 +212,5 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
             logger.info("%s stopped at epoch %d: %s", phase, epoch, stop)
             stopped = True
     checkpointer.save(phase, epoch=len(history), modules=modules, optimizers=optimizers, history=history,
-                      done=True, stopped_early=stopped)
+                      done=not timed_out, stopped_early=stopped)
     return history
