@@ -125,6 +125,18 @@ def test_cli_images_and_table(tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_text("label," + ",".join(f"f{i}" for i in range(20)) + "\n" +
                    "\n".join(f"{c}," + ",".join(f"{v:.4f}" for v in row) for c, row in zip(y, X)) + "\n")
+    # --arch picks the trunk: mlp on images (the DEC/IDEC papers' network); conv needs an image shape
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--method", "ae-kmeans", "--arch", "mlp", "--epochs",
+                            "2", "--device", "cpu", "--out", str(tmp_path / "mlp"), "-q"])
+    assert r.exit_code == 0, r.output
+    cfg = json.loads((tmp_path / "mlp" / "model" / "config.json").read_text())
+    assert cfg["params"]["arch"] == "mlp"
+    assert json.loads((tmp_path / "mlp" / "metrics.json").read_text())["config"]["device"] == "cpu"
+    from textcluster.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["table", str(csv), "--method", "ae-kmeans", "--arch", "conv", "--out", str(tmp_path / "conv")])
+    assert exc.value.code == 2 and not (tmp_path / "conv").exists()
     r = runner.invoke(app, ["table", str(csv), "--method", "kmeans", "--out", str(tmp_path / "o2"), "-q"])
     assert r.exit_code == 0, r.output
     m = json.loads((tmp_path / "o2" / "metrics.json").read_text())

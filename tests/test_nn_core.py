@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from textcluster.errors import InputError
-from textcluster.nn import AutoEncoder, Checkpointer, Decoder, Encoder, StopTraining, train_epochs
+from textcluster.nn import AutoEncoder, Checkpointer, Decoder, Encoder, StopTraining, time_limit, train_epochs
 from textcluster.nn.base import resolve_device
 from textcluster.nn.losses import (dec_loss, idec_loss, reconstruction_loss, soft_assignment, target_distribution,
                                    vae_loss)
@@ -57,6 +57,34 @@ def test_training_loop_averages_terms_and_stops_early():
                         optimizers={}, on_epoch_start=hook)
     assert len(hist) == 2 and hist[0] == {"a": 1.0, "b": 2.0}
     assert calls[:3] == [4, 4, 2]
+
+
+def test_time_limit_cuts_phases_and_resume_continues(tmp_path):
+    import time
+
+    from textcluster.nn import IDEC
+
+    def slow_step(idx):
+        time.sleep(0.02)
+        return {"a": 1.0}
+
+    kw = dict(batch_size=5, device=torch.device("cpu"), modules={}, optimizers={})
+    with time_limit(0.05) as cut:  # each epoch of 2 batches takes 0.04 s: stops after 1-3 of 50 epochs
+        hist = train_epochs(slow_step, 10, max_epochs=50, phase="first", **kw)
+        rest = train_epochs(slow_step, 10, max_epochs=50, phase="second", **kw)
+    assert 1 <= len(hist) <= 3 and rest == [] and cut == [("first", len(hist)), ("second", 0)]
+    with time_limit(None) as cut:  # no limit: runs to the end, nothing reported
+        assert len(train_epochs(slow_step, 10, max_epochs=2, **kw)) == 2 and cut == []
+
+    # a model cut mid-training is still usable, and its checkpoint resumes rather than counting as done
+    X = np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)
+    with time_limit(0.0) as cut:
+        m = IDEC(2, hidden=(8,), pretrain_epochs=3, max_epochs=3, device="cpu", checkpoint_dir=tmp_path).fit(X)
+    assert cut == [("pretrain", 0), ("cluster", 0)] and m.n_epochs_ == {"pretrain": 0, "cluster": 0}
+    assert m.labels_.shape == (40,)
+    m2 = IDEC(2, hidden=(8,), pretrain_epochs=3, max_epochs=3, device="cpu", checkpoint_dir=tmp_path,
+              resume=True).fit(X)
+    assert m2.n_epochs_["pretrain"] == 3
 
 
 def test_checkpoint_resume_matches_uninterrupted(tmp_path):

@@ -455,7 +455,8 @@ def _deep_options():
 def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k: Optional[int], seed: int,
                   device: str, out: Path, quiet: bool, input_shape, epochs: Optional[int],
                   pretrain_epochs: Optional[int], batch_size: Optional[int], checkpoint_dir: Optional[Path],
-                  checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict) -> None:
+                  checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict,
+                  arch: str = "auto") -> None:
     """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
     from .atomic import atomic_dir
     from .nn.methods import make_method
@@ -470,6 +471,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
     model = make_method(method, k=k, random_state=seed, device=device, input_shape=input_shape,
                         verbose=not quiet and sys.stderr.isatty(), max_epochs=epochs,
                         pretrain_epochs=pretrain_epochs, batch_size=batch_size,
+                        arch=None if arch == "auto" else arch,
                         **({} if method == "kmeans" else {"checkpoint_dir": str(checkpoint_dir) if checkpoint_dir
                                                            else None, "checkpoint_every": checkpoint_every,
                                                            "resume": resume}))
@@ -515,6 +517,8 @@ def _deep_common():
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
         epochs=typer.Option(None, min=0, help="Training epochs (default: scaled to the data size)."),
         pretrain_epochs=typer.Option(None, min=0, help="DEC/IDEC autoencoder pretraining epochs."),
+        arch=_choice("auto", lambda: ("auto", "mlp", "conv"), "Network trunk: auto = conv for images of 16x16 "
+                     "pixels or more, else mlp (the DEC/IDEC papers' d-500-500-2000-10)."),
         batch_size=typer.Option(None, min=1, help="Minibatch size (default: 256; ClusterGAN 64)."),
         checkpoint_dir=typer.Option(None, help="Save training state here every --checkpoint-every epochs."),
         checkpoint_every=typer.Option(10, min=1, help="Epochs between checkpoints."),
@@ -537,6 +541,7 @@ def images_cmd(
     method: str = _DC["images_method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"],
     device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
+    arch: str = _DC["arch"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -549,7 +554,7 @@ def images_cmd(
     t_read = time.perf_counter()
     _run_features(ds.flat(), ds.ids, ds.labels, input=input, kind="images", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=ds.shape, epochs=epochs,
-                  pretrain_epochs=pretrain_epochs, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
+                  pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
                   checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
                   extra={"image_shape": list(ds.shape)})
 
@@ -564,6 +569,7 @@ def table_cmd(
                                                                       "the column mean/median, or drop rows."),
     method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
+    arch: str = _DC["arch"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -577,7 +583,7 @@ def table_cmd(
     t_read = time.perf_counter()
     _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
-                  pretrain_epochs=pretrain_epochs, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
+                  pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
                   checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
                   extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped})
 

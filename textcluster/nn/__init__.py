@@ -7,11 +7,11 @@ from .base import DeepEstimator, resolve_device
 from .clustergan import ClusterGAN
 from .dec import DEC, IDEC
 from .methods import METHODS, make_method
-from .training import Checkpointer, StopTraining, train_epochs
+from .training import Checkpointer, StopTraining, time_limit, train_epochs
 from .vae import VAE
 
 __all__ = ["AutoEncoder", "AutoEncoderKMeans", "VAE", "DEC", "IDEC", "ClusterGAN", "Encoder", "Decoder",
-           "DeepEstimator", "resolve_device", "train_epochs", "Checkpointer", "StopTraining", "MODELS",
+           "DeepEstimator", "resolve_device", "train_epochs", "Checkpointer", "StopTraining", "time_limit", "MODELS",
            "load_model", "METHODS", "make_method"]
 
 #: class name -> class, used by :func:`load_model`.

@@ -273,6 +273,7 @@ class AutoEncoderKMeans(ClusterMixin, DeepEstimator):
             raise InputError(f"fewer items ({len(X)}) than clusters (k={self.k}); lower k")
         manifold = self._make_manifold()
         self.reducer_ = self._make_reducer().fit(X)
+        self.device_ = self.reducer_.device_
         Z = self.reducer_.transform(X)
         self.manifold_ = None
         if manifold is not None:
