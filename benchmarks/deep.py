@@ -40,7 +40,7 @@ SETTINGS = {
                "vae-kmeans": dict(max_epochs=60, hidden=(256, 128), beta=0.1),
                "dec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128), cluster_lr=1e-3),
                "idec": dict(pretrain_epochs=60, max_epochs=40, hidden=(256, 128)),
-               "clustergan": dict(max_epochs=150, hidden=(256, 256))},
+               "clustergan": dict(max_epochs=300, hidden=(256, 256))},
     "mnist": {"ae-kmeans": dict(max_epochs=50), "n2d": {}, "vae-kmeans": dict(max_epochs=50, beta=0.1),
               "dec": dict(pretrain_epochs=50, max_epochs=50), "idec": dict(pretrain_epochs=50, max_epochs=50),
               "clustergan": dict(max_epochs=40, batch_size=128)},

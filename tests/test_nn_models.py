@@ -93,6 +93,8 @@ def test_reducers_in_pipeline_and_clone(cls, digits, tmp_path):
 def test_registries_and_factory():
     assert {"ae", "vae"} <= set(REDUCERS) and {"dec", "idec", "clustergan"} <= set(ALGORITHMS)
     assert isinstance(make_reducer("vae", n_components=3), VAE)
+    # the text reducer's KL weight is 0.01 (beta 1 collapses pooled document vectors); callers can override
+    assert make_reducer("vae").beta == 0.01 and make_reducer("vae", beta=0.5).beta == 0.5 and VAE().beta == 1.0
     m = make_clusterer("idec", k=7, random_state=5)
     assert isinstance(m, IDEC) and m.k == 7 and m.random_state == 5
     assert isinstance(make_method("clustergan", k=3), ClusterGAN)
@@ -123,3 +125,23 @@ def test_bad_inputs_raise_input_error(digits):
         fitted.transform(X[:, :10])
     with pytest.raises(InputError, match="cannot read"):
         load_model("/nonexistent/model")
+
+
+def test_clustergan_losses_and_options():
+    import torch
+
+    from textcluster.nn.losses import wgan_critic_loss
+
+    w = torch.tensor([[0.6], [0.8]])  # a linear critic with a unit-norm weight: gradient penalty 0
+    critic = lambda x: x @ w  # noqa: E731
+    real, fake = torch.tensor([[1.0, 1.0], [2.0, 0.0]]), torch.zeros(2, 2)
+    t = wgan_critic_loss(critic, real, fake, gp_weight=10.0)
+    assert t["d"].item() == pytest.approx((1.4 + 1.2) / 2) and t["loss"].item() == pytest.approx(-1.3, abs=1e-5)
+
+    X = np.random.default_rng(0).normal(size=(60, 5)).astype(np.float32)
+    assert ClusterGAN().gan_loss == "wgan-gp" and ClusterGAN().n_critic == 5
+    m = ClusterGAN(3, gan_loss="standard", max_epochs=2, hidden=(16,), batch_size=16, device="cpu").fit(X)
+    assert m.labels_.shape == (60,) and set(m.history_[0]) == {"d", "g", "zn", "zc"}
+    for bad in (dict(gan_loss="hinge"), dict(n_critic=0)):
+        with pytest.raises(InputError):
+            ClusterGAN(3, max_epochs=1, device="cpu", **bad).fit(X)

@@ -39,8 +39,14 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     scaling : str
         Input scaling; "minmax" maps data to [-1, 1] to match the generator's tanh output.
     max_epochs : int or "auto"
-        Epochs ("auto": about 3,000 steps, 10-100 epochs).
+        Epochs ("auto": about 8,000 critic steps, 10-300 epochs).
     batch_size, lr, weight_decay : Adam settings (both optimizers).
+    gan_loss : "wgan-gp" or "standard"
+        "wgan-gp" (the reference implementation's): Wasserstein critic with a gradient penalty (weight
+        ``gp_weight``), the generator and encoder updated once per ``n_critic`` critic steps; "standard":
+        the non-saturating GAN loss on logits, one generator step per discriminator step.
+    n_critic, gp_weight : int, float
+        Critic steps per generator step and gradient-penalty weight (``gan_loss="wgan-gp"`` only).
     device, random_state, verbose, checkpoint_dir, checkpoint_every, resume : as AutoEncoder.
 
     Attributes
@@ -57,7 +63,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     def __init__(self, k: int = 10, *, latent_dim: int = 30, sigma: float = 0.1, beta_n: float = 10.0,
                  beta_c: float = 10.0, hidden: str | Sequence[int] = "auto", arch: str = "auto",
                  input_shape: Sequence[int] | None = None, scaling: str = "minmax", max_epochs: int | str = "auto",
-                 batch_size: int = 64, lr: float = 1e-4, weight_decay: float = 2.5e-5, device: str = "auto",
+                 batch_size: int = 64, lr: float = 1e-4, weight_decay: float = 2.5e-5, gan_loss: str = "wgan-gp",
+                 n_critic: int = 5, gp_weight: float = 10.0, device: str = "auto",
                  random_state: int | None = 0, verbose: bool = False, checkpoint_dir: str | None = None,
                  checkpoint_every: int = 10, resume: bool = False):
         self.k = k
@@ -73,6 +80,9 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.gan_loss = gan_loss
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -101,13 +111,18 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     def fit(self, X, y=None) -> "ClusterGAN":
         """Train on X (n_samples, n_features) or images; sets ``labels_``."""
         from ..errors import InputError
-        from .losses import clustergan_encoder_terms, gan_discriminator_loss, gan_generator_loss
+        from .losses import (clustergan_encoder_terms, gan_discriminator_loss, gan_generator_loss,
+                             wgan_critic_loss)
 
         X = self._validate(X, fitting=True)
         if not isinstance(self.k, (int, np.integer)) or self.k < 2:
             raise InputError(f"k must be an integer >= 2, got {self.k!r}")
         if self.sigma <= 0:
             raise InputError(f"sigma must be > 0, got {self.sigma!r}")
+        if self.gan_loss not in ("wgan-gp", "standard"):
+            raise InputError(f"gan_loss must be 'wgan-gp' or 'standard', got {self.gan_loss!r}")
+        if not isinstance(self.n_critic, (int, np.integer)) or self.n_critic < 1:
+            raise InputError(f"n_critic must be a positive integer, got {self.n_critic!r}")
         self._setup(X)
         self.device_ = dev = self._device()
         with self._seeded(dev):
@@ -121,24 +136,40 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                                       weight_decay=self.weight_decay)
             opt_d = torch.optim.Adam(D.parameters(), lr=self.lr, betas=betas)
 
-            def step(idx):
-                x = Xt[idx]
-                zn, c, onehot = self._sample(len(idx))
+            wgan = self.gan_loss == "wgan-gp"
+            counter = {"n": 0}
+
+            def generator_step(n: int) -> dict:
+                zn, c, onehot = self._sample(n)
                 x_gen = G(torch.cat([zn, onehot], 1))
                 enc = E(x_gen)
                 inv = clustergan_encoder_terms(zn, c, enc[:, :self.latent_dim], enc[:, self.latent_dim:])
-                g = gan_generator_loss(D(x_gen))
+                g = -D(x_gen).mean() if wgan else gan_generator_loss(D(x_gen))
                 loss_ge = g + self.beta_n * inv["zn"] + self.beta_c * inv["zc"]
                 opt_ge.zero_grad(set_to_none=True)
                 loss_ge.backward()
                 opt_ge.step()
-                d = gan_discriminator_loss(D(x), D(x_gen.detach()))
+                return {"g": g.detach(), "zn": inv["zn"].detach(), "zc": inv["zc"].detach()}
+
+            def step(idx):
+                x = Xt[idx]
+                with torch.no_grad():
+                    zn, _, onehot = self._sample(len(idx))
+                    x_gen = G(torch.cat([zn, onehot], 1))
+                if wgan:
+                    d = wgan_critic_loss(D, x, x_gen, self.gp_weight)
+                else:
+                    d = gan_discriminator_loss(D(x), D(x_gen))
                 opt_d.zero_grad(set_to_none=True)
                 d["loss"].backward()
                 opt_d.step()
-                return {"g": g.detach(), "d": d["d"].detach(), "zn": inv["zn"].detach(), "zc": inv["zc"].detach()}
+                counter["n"] += 1
+                terms = {"d": d["d"].detach()}
+                if not wgan or counter["n"] % self.n_critic == 0:
+                    counter["last"] = generator_step(len(idx))
+                return {**terms, **counter.get("last", {})}
 
-            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=3000)
+            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=8000, hi=300)
             self.history_ = train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                                          modules={"generator": G, "discriminator": D, "encoder": E},
                                          optimizers={"ge": opt_ge, "d": opt_d}, phase="clustergan",

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["reconstruction_loss", "vae_loss", "soft_assignment", "target_distribution", "dec_loss",
-           "idec_loss", "gan_discriminator_loss", "gan_generator_loss", "clustergan_encoder_terms"]
+           "idec_loss", "gan_discriminator_loss", "gan_generator_loss", "wgan_critic_loss",
+           "clustergan_encoder_terms"]
 
 
 def reconstruction_loss(x: torch.Tensor, x_hat: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -65,6 +66,19 @@ def gan_discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict[s
 def gan_generator_loss(d_fake: torch.Tensor) -> torch.Tensor:
     """Non-saturating generator loss on the discriminator's logits for generated items."""
     return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+
+
+def wgan_critic_loss(critic: torch.nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor,
+                     gp_weight: float = 10.0) -> dict[str, torch.Tensor]:
+    """WGAN-GP critic loss (Gulrajani et al. 2017): mean critic(fake) - mean critic(real) + ``gp_weight`` *
+    mean (||grad critic(x_hat)|| - 1)^2 at random interpolates x_hat; x_real, x_fake (n, d) flat batches.
+    Returns ``{"loss", "d"}`` ("d" = the Wasserstein estimate real - fake)."""
+    eps = torch.rand(x_real.shape[0], 1, device=x_real.device, dtype=x_real.dtype)
+    x_hat = (eps * x_real + (1 - eps) * x_fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    gp = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    w = critic(x_real).mean() - critic(x_fake).mean()
+    return {"loss": -w + gp_weight * gp, "d": w.detach()}
 
 
 def clustergan_encoder_terms(zn: torch.Tensor, zc_idx: torch.Tensor, zn_hat: torch.Tensor,
