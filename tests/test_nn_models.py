@@ -95,6 +95,7 @@ def test_registries_and_factory():
     assert isinstance(make_reducer("vae", n_components=3), VAE)
     # the text reducer's KL weight is 0.01 (beta 1 collapses pooled document vectors); callers can override
     assert make_reducer("vae").beta == 0.01 and make_reducer("vae", beta=0.5).beta == 0.5 and VAE().beta == 1.0
+    assert AutoEncoderKMeans(3, reducer="vae").beta == 0.01  # vae-kmeans: the same clustering default
     m = make_clusterer("idec", k=7, random_state=5)
     assert isinstance(m, IDEC) and m.k == 7 and m.random_state == 5
     assert isinstance(make_method("clustergan", k=3), ClusterGAN)
