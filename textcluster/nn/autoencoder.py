@@ -277,7 +277,6 @@ class AutoEncoderKMeans(ClusterMixin, DeepEstimator):
             raise InputError(f"fewer items ({len(X)}) than clusters (k={self.k}); lower k")
         manifold = self._make_manifold()
         self.reducer_ = self._make_reducer().fit(X)
-        self.device_ = self.reducer_.device_
         Z = self.reducer_.transform(X)
         self.manifold_ = None
         if manifold is not None:
@@ -290,6 +289,11 @@ class AutoEncoderKMeans(ClusterMixin, DeepEstimator):
         self.n_epochs_ = self.reducer_.n_epochs_
         self.history_ = self.reducer_.history_
         return self
+
+    @property
+    def device_(self):
+        """The torch device of the trained (or loaded) encoder."""
+        return self.reducer_.device_
 
     def transform(self, X) -> np.ndarray:
         """Codes of X (n, n_components), or their UMAP coordinates (n, dims) with ``manifold="umap"``."""
