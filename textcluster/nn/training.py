@@ -26,10 +26,9 @@ class StopTraining(Exception):
     """Raised by an ``on_epoch_start`` hook (or a step) to end training early (e.g. DEC's tolerance)."""
 
 
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("textcluster_train_deadline",
-                                                                        default=None)
-#: (phase, epochs run) of every phase that :func:`time_limit` cut short, in order; reset per ``time_limit``.
-_CUT: contextvars.ContextVar[list | None] = contextvars.ContextVar("textcluster_train_cut", default=None)
+#: (deadline on time.monotonic(), list collecting (phase, epochs run) of each phase cut) inside time_limit.
+_LIMIT: contextvars.ContextVar[tuple[float, list] | None] = contextvars.ContextVar("textcluster_train_limit",
+                                                                                 default=None)
 
 
 @contextlib.contextmanager
@@ -46,13 +45,11 @@ def time_limit(seconds: float | None) -> Iterator[list[tuple[str, int]]]:
         if cut: print("stopped early:", cut)
     """
     cut: list[tuple[str, int]] = []
-    token = _DEADLINE.set(None if seconds is None else time.monotonic() + float(seconds))
-    token_cut = _CUT.set(cut)
+    token = _LIMIT.set(None if seconds is None else (time.monotonic() + float(seconds), cut))
     try:
         yield cut
     finally:
-        _DEADLINE.reset(token)
-        _CUT.reset(token_cut)
+        _LIMIT.reset(token)
 
 
 class Checkpointer:
@@ -183,12 +180,10 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
         stopped = timed_out = False
         try:
             for epoch in range(start, max_epochs):
-                deadline = _DEADLINE.get()
-                if deadline is not None and time.monotonic() >= deadline:
+                limit = _LIMIT.get()
+                if limit is not None and time.monotonic() >= limit[0]:
                     logger.warning("%s stopped by the time limit after %d of %d epochs", phase, epoch, max_epochs)
-                    cut = _CUT.get()
-                    if cut is not None:
-                        cut.append((phase, epoch))
+                    limit[1].append((phase, epoch))
                     timed_out = True  # saved as not done, so ``resume`` continues from here
                     break
                 if on_epoch_start is not None:
