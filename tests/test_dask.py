@@ -8,7 +8,7 @@ from sklearn.metrics import normalized_mutual_info_score as nmi
 pytest.importorskip("distributed")
 pytest.importorskip("dask_ml")
 
-from textcluster import TextClusterer, read_corpus  # noqa: E402
+from textcluster import TextClusterer, make_embedder, read_corpus  # noqa: E402
 from textcluster.distributed import DaskKMeansClusterer, connect, dask_cooccurrences  # noqa: E402
 from textcluster.errors import InputError  # noqa: E402
 
@@ -26,7 +26,7 @@ def corpus(demo_path):
 
 @pytest.fixture(scope="module")
 def runs(corpus, client, tmp_path_factory):
-    params = dict(k=8, random_state=0, embedding_params={"epochs": 5})
+    params = dict(k=8, random_state=0, embedder=make_embedder("word2vec", epochs=5))
     local = TextClusterer(**params).fit_corpus(corpus, cache_dir=tmp_path_factory.mktemp("local"))
     dask = TextClusterer(**params).fit_corpus(corpus, cache_dir=tmp_path_factory.mktemp("dask"), client=client)
     return local, dask

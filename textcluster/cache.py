@@ -43,7 +43,7 @@ from .errors import InputError
 
 __all__ = ["TokenCache", "EncodedPartition", "build_token_cache", "encode_tokens", "tokenize_partition",
            "local_mapper", "pool_token_ids", "embed_from_cache", "train_word2vec_from_cache",
-           "topics_from_cache", "fit_streaming", "CACHE_VERSION"]
+           "topics_from_cache", "estimate_docs", "CACHE_VERSION"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +103,15 @@ def tokenize_partition(settings: dict, texts: list[str]) -> EncodedPartition:
 
     The spaCy pipeline is built once per process and settings, then reused by later partitions.
     """
-    from .tokenize import _build_nlp, _tokenize_chunk
+    from .tokenize import build_nlp, tokenize_chunk
 
     key = (settings["model"], settings["lang"], settings["lemmatize"])
     nlp = _NLP_CACHE.get(key)
     if nlp is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nlp = _NLP_CACHE[key] = _build_nlp(*key)
-    tokens, n_split = _tokenize_chunk(nlp, settings, texts)
+            nlp = _NLP_CACHE[key] = build_nlp(*key)
+    tokens, n_split = tokenize_chunk(nlp, settings, texts)
     return encode_tokens(tokens, n_split)
 
 
@@ -294,15 +294,15 @@ def _fingerprint(corpus, settings: dict) -> str | None:
     return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _estimate_docs(corpus) -> int | None:
+def estimate_docs(corpus) -> int | None:
     """Number of documents of a one-document-per-line file (counted by newlines), for progress ETAs."""
     fmt, path = getattr(corpus, "format", None), getattr(corpus, "path", None)
     if fmt not in ("txt", "jsonl") or path is None or Path(path).is_dir():
         return None
-    from .corpus import _open_binary
+    from .corpus import open_binary
     n = 0
     try:
-        with _open_binary(Path(path)) as fh:
+        with open_binary(Path(path)) as fh:
             while chunk := fh.read(1 << 22):
                 n += chunk.count(b"\n")
     except Exception:  # noqa: BLE001 -- an estimate only; the real pass reports read errors
@@ -523,7 +523,7 @@ def pool_token_ids(word_idx: np.ndarray, lengths: np.ndarray, vectors: np.ndarra
     return pool_ids(doc_idx[keep], word_idx[keep], n, vectors, weights, normalize=normalize)
 
 
-def _pool_block(flat: np.ndarray, lengths: np.ndarray, remap: np.ndarray, vectors: np.ndarray,
+def pool_block(flat: np.ndarray, lengths: np.ndarray, remap: np.ndarray, vectors: np.ndarray,
                 weights, normalize: bool) -> np.ndarray:
     return pool_token_ids(remap[flat], lengths, vectors, weights, normalize=normalize)
 
@@ -535,7 +535,7 @@ BlockMapper = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], tuple], Iterato
 
 def _local_blocks(blocks, shared) -> Iterator[np.ndarray]:
     for flat, lengths in blocks:
-        yield _pool_block(flat, lengths, *shared)
+        yield pool_block(flat, lengths, *shared)
 
 
 def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | None = None, *,
@@ -673,69 +673,3 @@ def topics_from_cache(cache: TokenCache, labels: np.ndarray, X: np.ndarray, *, t
         topics.append(Topic(int(c), int(sizes[row]), words, reps.get(int(c), [])))
     topics.sort(key=lambda t: (t.cluster < 0, -t.size, t.cluster))
     return topics
-
-
-# -- the streaming fit ----------------------------------------------------------------------------------------
-def fit_streaming(model, corpus: Iterable, *, cache_dir: str | os.PathLike | None = None, client=None,
-                  progress=None):
-    """Fit a :class:`~textcluster.pipeline.TextClusterer` through the token cache (what ``fit_corpus`` runs).
-
-    tokenize (one pass, cache) -> word vectors + pooling into a float32 memmap -> reduce -> cluster
-    (MiniBatchKMeans above :data:`textcluster.cluster.LARGE_N` documents; Dask KMeans with ``client``)
-    -> topics from the cache. With a Dask ``client``, tokenization/counting and pooling run as Dask
-    tasks and KMeans is dask-ml's; word-vector training stays in this process.
-    """
-    from .cluster import resolve_algorithm
-    from .frames import update_topic_centroids
-    from .progress import NullProgress
-
-    if progress is True:
-        from .progress import RichProgress
-        progress = RichProgress(enabled=True)
-    progress = progress or NullProgress()
-    model.seconds_ = {}
-    model.texts_ = None
-    model.label_map_ = model.noise_centroids_ = model.noise_centroid_labels_ = None
-    model._build()
-    mapper = block_mapper = None
-    if client is not None:
-        from .distributed import dask_block_mapper, dask_mapper
-        mapper, block_mapper = dask_mapper(client), dask_block_mapper(client)
-    total = _estimate_docs(corpus) if not isinstance(progress, NullProgress) else None
-    with model._stage(progress, "tokenize", total) as advance:
-        model.tokenizer_.fit()
-        cache = build_token_cache(corpus, model.tokenizer_, cache_dir, mapper=mapper, progress=advance)
-    n = cache.n_docs
-    model.tokens_ = cache
-    model.doc_ids_ = cache.ids
-    if model.algorithm in ("kmeans", "minibatch-kmeans") and isinstance(model.k, int) and n < model.k:
-        raise InputError(f"fewer documents ({n}) than clusters (k={model.k}); lower k")
-    with model._stage(progress, "embed", n) as advance:
-        model.vectors_ = embed_from_cache(model.embedder_, cache, block_mapper=block_mapper,
-                                          progress=advance)
-        model.n_empty_docs_ = int(model.embedder_.n_empty_)
-    with model._stage(progress, "reduce"):
-        model.embedding_ = model.vectors_ if model.reducer_ is None else \
-            np.asarray(model.reducer_.fit(model.vectors_).transform(model.vectors_), dtype=np.float32)
-    algorithm = resolve_algorithm(model.algorithm, n)
-    if client is not None and algorithm in ("kmeans", "minibatch-kmeans"):
-        from .distributed import DaskKMeansClusterer
-        model.clusterer_ = DaskKMeansClusterer(model.k, random_state=model.random_state,
-                                               **(model.cluster_params or {}))
-        algorithm = "dask-kmeans"
-    elif algorithm != model.algorithm:
-        from .cluster import make_clusterer
-        model.clusterer_ = make_clusterer(algorithm, k=model.k, random_state=model.random_state,
-                                          **(model.cluster_params or {}))
-    model.algorithm_ = algorithm
-    with model._stage(progress, "cluster"):
-        model.clusterer_.fit(model.embedding_)
-        model.labels_ = np.asarray(model.clusterer_.labels_, dtype=np.int64)
-    with model._stage(progress, "topics"):
-        model.topics_ = topics_from_cache(cache, model.labels_, model.embedding_, top_n=model.top_n_words,
-                                          n_representatives=model.n_representatives,
-                                          membership=getattr(model.clusterer_, "probabilities_", None))
-        update_topic_centroids(model)
-    if model.n_empty_docs_:
-        logger.warning("%d of %d documents had no known word (zero vector)", model.n_empty_docs_, n)
-    return model

@@ -1,8 +1,33 @@
 """Exception and warning types shared by the library and the CLI."""
 
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
+
 class InputError(ValueError):
     """Bad input data or arguments: the CLI prints the message on one line and exits with code 2."""
+
+
+class NotFittedError(InputError, _SklearnNotFitted):
+    """A component was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
+
+
+def check_fitted(est, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``est`` has the fitted ``attribute``."""
+    if not hasattr(est, attribute):
+        raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit first")
+
+
+def check_vectors(X):
+    """``X`` as a non-empty, finite float32 array (n, d), or raise :class:`InputError`."""
+    import numpy as np
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise InputError(f"expected a non-empty 2-D array of vectors, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError("vectors contain NaN or infinite values")
+    return X
 
 
 def check_int(name: str, value, *, minimum: int = 1) -> None:

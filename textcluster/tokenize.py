@@ -24,7 +24,7 @@ _NO_SPACE_LANGS = {"zh", "ja", "th", "ko", "vi", "my", "km", "lo", "bo"}
 _CHUNK_DOCS = 500
 
 
-def _build_nlp(model: str, lang: str, lemmatize: bool):
+def build_nlp(model: str, lang: str, lemmatize: bool):
     import spacy
 
     if model == "blank":
@@ -118,7 +118,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         self._min_len()
         if not isinstance(self.max_length, int) or self.max_length < 1000:
             raise InputError(f"max_length must be an int >= 1000, got {self.max_length!r}")
-        self.nlp_ = _build_nlp(self.model, self.lang, self.lemmatize)
+        self.nlp_ = build_nlp(self.model, self.lang, self.lemmatize)
         self.n_split_ = 0
         return self
 
@@ -136,7 +136,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         self.n_split_ = 0
         if workers == 1:
             for chunk in chunks:
-                tokens, n_split = _tokenize_chunk(self.nlp_, self._settings(), chunk)
+                tokens, n_split = tokenize_chunk(self.nlp_, self._settings(), chunk)
                 out.extend(tokens)
                 self.n_split_ += n_split
                 if progress:
@@ -173,7 +173,7 @@ def _split_long(text: str, max_length: int) -> list[str]:
     return pieces
 
 
-def _tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int]:
+def tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int]:
     """Tokenize a list of texts in this process; returns token lists and the number of split texts."""
     blank = s["model"] == "blank"
     # Lookup tables are keyed by lower-case forms, so blank pipelines lower-case before tokenizing.
@@ -217,9 +217,9 @@ _WORKER: dict = {}
 def _init_worker(settings: dict) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _WORKER["nlp"] = _build_nlp(settings["model"], settings["lang"], settings["lemmatize"])
+        _WORKER["nlp"] = build_nlp(settings["model"], settings["lang"], settings["lemmatize"])
     _WORKER["settings"] = settings
 
 
 def _worker_chunk(texts: list[str]):
-    return _tokenize_chunk(_WORKER["nlp"], _WORKER["settings"], texts)
+    return tokenize_chunk(_WORKER["nlp"], _WORKER["settings"], texts)

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ..errors import InputError
+from ..errors import InputError, check_fitted
 
 __all__ = ["POOLING_METHODS", "pool_vectors", "pool_ids", "DocumentEmbedder", "ConcatEmbedder"]
 
@@ -177,6 +177,7 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
         """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
+        check_fitted(self, "word_embedder_")
         X = self._pool(token_docs)
         return self._remove_pc(X) if self.pooling == "sif" else X
 
@@ -249,4 +250,5 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         return self._combine([e.fit_transform(token_docs) for e in self.embedders_])
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
+        check_fitted(self, "embedders_")
         return self._combine([e.transform(token_docs) for e in self.embedders_])

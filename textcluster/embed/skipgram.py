@@ -2,6 +2,7 @@
 random walks)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Sequence
 
@@ -9,9 +10,14 @@ import numpy as np
 
 from ..errors import InputError, check_int
 
-__all__ = ["train_skipgram", "resolve_seed", "ShuffledSentences"]
+__all__ = ["train_skipgram", "resolve_seed", "ShuffledSentences", "stable_hash"]
 
 logger = logging.getLogger(__name__)
+
+
+def stable_hash(text: str) -> int:
+    """Process-independent string hash (Python's ``hash`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
 
 
 def resolve_seed(random_state: int | None) -> int:
@@ -86,7 +92,6 @@ def train_skipgram(sentences: Sequence[Sequence[str]], *, vector_size: int = 100
     """
     from gensim.models import Word2Vec
 
-    from .word2vec import stable_hash
 
     for name, v, lo in (("vector_size", vector_size, 1), ("window", window, 1), ("workers", workers, 1),
                         ("negative", negative, 0), ("epochs", epochs, 1), ("min_count", min_count, 1)):

@@ -1,7 +1,6 @@
 """Word2Vec word vectors trained on the corpus with gensim."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from typing import Sequence
@@ -9,15 +8,11 @@ from typing import Sequence
 from sklearn.base import BaseEstimator
 
 from ..errors import InputError
+from .skipgram import stable_hash
 
 __all__ = ["Word2VecEmbedder", "auto_min_count", "auto_epochs", "stable_hash"]
 
 logger = logging.getLogger(__name__)
-
-
-def stable_hash(text: str) -> int:
-    """Process-independent string hash (Python's ``hash`` is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
 
 
 def auto_min_count(n_tokens: int) -> int:
