@@ -124,6 +124,8 @@ def cluster_cmd(
                                                            "deepwalk: passes over the walks, default 1)."),
     min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
     workers: int = typer.Option(1, min=1, help="Training threads (1 = fully reproducible)."),
+    device: str = typer.Option("auto", help="Torch device of GloVe, the ae/vae reducers and dec/idec/clustergan: "
+                               "'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
     save_vectors: Optional[Path] = typer.Option(None, help="Also write the word vectors to this file "
                                                 "(word2vec text format; word embeddings only)."),
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores; corpora under 1,000 "
@@ -183,7 +185,8 @@ def cluster_cmd(
     model = TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
                           reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params),
                           lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
-                          random_state=seed, tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
+                          random_state=seed, device=device,
+                          tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
     with atomic_dir(out) as tmp:
         bars = RichProgress(enabled=None if not quiet else False)
         if stream:

@@ -233,5 +233,6 @@ class DaskKMeansClusterer(ClusterMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         from .cluster import nearest_centroid
-        from .errors import check_vectors
+        from .errors import check_fitted, check_vectors
+        check_fitted(self, "cluster_centers_")
         return nearest_centroid(check_vectors(X), self.cluster_centers_)

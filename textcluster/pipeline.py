@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: the pipeline's swappable stages, in order: parameter name -> registry kind
 STAGES = {"embedder": "embedder", "reducer": "reducer", "clusterer": "clusterer"}
-#: parameters the TextClusterer passes down to every stage that has them (one seed, one k)
-_SHARED = ("random_state", "k")
+#: parameters the TextClusterer passes down to every stage that has them (one seed, one k, one device)
+_SHARED = ("random_state", "k", "device")
 
 
 def _set_shared(est, shared: dict) -> None:
@@ -70,13 +70,16 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         Bigrams among the topic terms: "auto" = collocations only (NPMI >= 0.3), True = all frequent ones.
     random_state : int or None
         One seed, passed to every stage (and nested estimator) that has a ``random_state``.
+    device : str
+        Torch device of every stage that has one (GloVe, the ae/vae reducers, DEC/IDEC/ClusterGAN):
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
     tokenizer_params : dict, optional
         Extra parameters of :class:`~textcluster.tokenize.SpacyTokenizer`.
 
     Stages given by name behave as their default estimators in :meth:`get_params` / :meth:`set_params`:
     ``set_params(embedder__pooling="tfidf")`` replaces the name by the estimator with that setting, so
-    ``clone`` and scikit-learn grid searches reach every inner parameter. ``k`` and ``random_state`` are set
-    on the stages at ``fit`` and are therefore not listed as nested parameters.
+    ``clone`` and scikit-learn grid searches reach every inner parameter. ``k``, ``random_state`` and
+    ``device`` are set on the stages at ``fit`` and are therefore not listed as nested parameters.
 
     Attributes
     ----------
@@ -98,7 +101,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, *, k: int = 10, embedder="word2vec", reducer="auto", clusterer="kmeans", lang: str = "en",
                  spacy_model: str = "blank", n_process: int = 1, top_n_words: int = 10, n_representatives: int = 3,
-                 topic_bigrams: bool | str = "auto", random_state: int | None = 0,
+                 topic_bigrams: bool | str = "auto", random_state: int | None = 0, device: str = "auto",
                  tokenizer_params: dict | None = None):
         self.k = k
         self.embedder = embedder
@@ -111,6 +114,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self.n_representatives = n_representatives
         self.topic_bigrams = topic_bigrams
         self.random_state = random_state
+        self.device = device
         self.tokenizer_params = tokenizer_params
 
     # -- nested parameters ----------------------------------------------------------------------------
@@ -155,7 +159,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if name == "clusterer" and n_docs is not None:
             spec = registry.resolve_clusterer(spec, n_docs)  # kmeans -> minibatch-kmeans if n is large
         est = self._stage_default(name, spec) if isinstance(spec, str) else clone(spec)
-        _set_shared(est, {"random_state": self.random_state, "k": self.k})
+        _set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device})
         return est
 
     def _build(self, n_docs: int | None = None) -> None:
@@ -237,7 +241,9 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         MiniBatchKMeans above ``textcluster.registry.LARGE_N`` documents, HDBSCAN fits on a sample;
         ``algorithm_`` says what ran. ``cache_dir`` keeps (and reuses) the cache; ``client`` (a
         ``dask.distributed.Client``, see :func:`textcluster.distributed.connect`) runs tokenization, counting
-        and pooling as Dask tasks and KMeans as dask-ml's (word-vector training stays in this process).
+        and pooling as Dask tasks; word-vector training and the clusterer run in this process on the pooled
+        memmap, so the labels equal the local run's for the same seed (``clusterer="dask-kmeans"`` clusters
+        on the Dask workers instead, with dask-ml's KMeans).
         ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None.
         """
         from .cache import build_token_cache, embed_from_cache, estimate_docs, topics_from_cache
@@ -260,11 +266,6 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self._start(progress, cache.n_docs)  # stages built for the now known number of documents
         self.seconds_["tokenize"] = seconds
         self.tokenizer_, self.texts_, self.doc_ids_ = tokenizer, None, cache.ids
-        if client is not None and self.algorithm_ in ("kmeans", "minibatch-kmeans"):
-            from .distributed import DaskKMeansClusterer
-            self.clusterer_ = DaskKMeansClusterer(**self.clusterer_.get_params())
-            self.algorithm_ = "dask-kmeans"
-
         def vectors(embedder, advance):
             return embed_from_cache(embedder, cache, block_mapper=block_mapper, progress=advance)
 

@@ -56,6 +56,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "dec": "textcluster.nn.dec:DEC",
         "idec": "textcluster.nn.dec:IDEC",
         "clustergan": "textcluster.nn.clustergan:ClusterGAN",
+        "dask-kmeans": "textcluster.distributed:DaskKMeansClusterer",
     },
     "method": {
         "ae-kmeans": "textcluster.nn.methods:ae_kmeans",
