@@ -21,16 +21,13 @@ byte for byte whether it was tokenized in one process, a process pool or on a Da
 """
 from __future__ import annotations
 
-import collections
 import hashlib
 import json
 import logging
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import time
-import warnings
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +36,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .errors import InputError
+from .errors import InputError, resolve_seed
 
 __all__ = ["TokenCache", "EncodedPartition", "build_token_cache", "encode_tokens", "tokenize_partition",
            "local_mapper", "pool_token_ids", "embed_from_cache", "train_word2vec_from_cache",
@@ -95,24 +92,12 @@ def encode_tokens(token_docs: Sequence[Sequence[str]], n_split: int = 0) -> Enco
     return EncodedPartition(list(index), ids, lengths, counts, df, int(n_split))
 
 
-_NLP_CACHE: dict = {}
-
-
 def tokenize_partition(settings: dict, texts: list[str]) -> EncodedPartition:
-    """Tokenize ``texts`` with ``SpacyTokenizer`` settings in this process (pool worker or Dask task).
+    """Tokenize ``texts`` with ``SpacyTokenizer`` settings in this process (pool worker or Dask task) and
+    encode them."""
+    from .tokenize import tokenize_texts
 
-    The spaCy pipeline is built once per process and settings, then reused by later partitions.
-    """
-    from .tokenize import build_nlp, tokenize_chunk
-
-    key = (settings["model"], settings["lang"], settings["lemmatize"])
-    nlp = _NLP_CACHE.get(key)
-    if nlp is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nlp = _NLP_CACHE[key] = build_nlp(*key)
-    tokens, n_split = tokenize_chunk(nlp, settings, texts)
-    return encode_tokens(tokens, n_split)
+    return encode_tokens(*tokenize_texts(settings, texts))
 
 
 #: A mapper runs ``tokenize_partition(settings, texts)`` over partitions and yields results in input order.
@@ -120,27 +105,12 @@ Mapper = Callable[[dict, Iterable[list]], Iterator[EncodedPartition]]
 
 
 def local_mapper(n_process: int = 1) -> Mapper:
-    """Mapper over ``n_process`` worker processes (1 = in this process), at most 2 partitions per worker
-    in flight so memory stays bounded by a few partitions."""
+    """Mapper over ``n_process`` worker processes (1 = in this process): the tokenizer's own process pool
+    (:func:`textcluster.tokenize.map_chunks`)."""
+    from .tokenize import map_chunks
+
     def run(settings: dict, partitions: Iterable[list]) -> Iterator[EncodedPartition]:
-        if n_process <= 1:
-            for texts in partitions:
-                yield tokenize_partition(settings, texts)
-            return
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ctx.Pool(n_process)
-        try:
-            pending: collections.deque = collections.deque()
-            for texts in partitions:
-                pending.append(pool.apply_async(tokenize_partition, (settings, texts)))
-                if len(pending) >= 2 * n_process:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-            pool.close()
-        finally:
-            pool.terminate()
-            pool.join()
+        return map_chunks(tokenize_partition, settings, partitions, n_process)
     return run
 
 
@@ -478,7 +448,7 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
     epochs = auto_epochs(cache.n_tokens) if p.epochs == "auto" else int(p.epochs)
     if not (cache.counts >= min_count).any():
         min_count = 1
-    seed = int(np.random.default_rng().integers(2**31 - 1)) if p.random_state is None else int(p.random_state)
+    seed = resolve_seed(p.random_state)
     use_file = (p.workers > 1) if corpus_file == "auto" else bool(corpus_file)
     model = Word2Vec(vector_size=int(p.vector_size), window=int(p.window), sg=int(p.sg), negative=int(p.negative),
                      sample=float(p.sample), min_count=min_count, workers=int(p.workers), seed=seed,

@@ -18,6 +18,17 @@ def check_fitted(est, attribute: str) -> None:
         raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit first")
 
 
+def resolve_seed(random_state) -> int:
+    """The int seed for ``random_state`` (None draws a fresh one): the one place seeds are resolved."""
+    import numpy as np
+
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
+        raise InputError(f"random_state must be an int or None, got {random_state!r}")
+    return int(random_state)
+
+
 def check_vectors(X):
     """``X`` as a non-empty, finite float32 array (n, d), or raise :class:`InputError`."""
     import numpy as np

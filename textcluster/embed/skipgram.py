@@ -8,9 +8,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, check_int
+from ..errors import InputError, check_int, resolve_seed
 
-__all__ = ["train_skipgram", "resolve_seed", "ShuffledSentences", "stable_hash"]
+__all__ = ["train_skipgram", "ShuffledSentences", "stable_hash"]
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +18,6 @@ logger = logging.getLogger(__name__)
 def stable_hash(text: str) -> int:
     """Process-independent string hash (Python's ``hash`` is salted per process)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
-
-
-def resolve_seed(random_state: int | None) -> int:
-    """The int seed for ``random_state`` (None draws a fresh one)."""
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31 - 1))
-    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
-        raise InputError(f"random_state must be an int or None, got {random_state!r}")
-    return int(random_state)
 
 
 class ShuffledSentences:

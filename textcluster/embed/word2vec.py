@@ -59,7 +59,8 @@ class Word2VecEmbedder(BaseEstimator):
         """Train on ``token_docs`` (n documents, each a list of tokens)."""
         from collections import Counter
 
-        from .skipgram import resolve_seed, train_skipgram
+        from ..errors import resolve_seed
+        from .skipgram import train_skipgram
 
         if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
             raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
