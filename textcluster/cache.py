@@ -533,16 +533,12 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
     """
     from sklearn.base import clone
 
-    from .embed.pooling import POOLING_METHODS, DocumentEmbedder
+    from .embed.pooling import DocumentEmbedder
     from .embed.word2vec import Word2VecEmbedder
 
     if not isinstance(doc_embedder, DocumentEmbedder):
-        X = np.asarray(doc_embedder.fit_transform(cache), dtype=np.float32)
-        doc_embedder.n_empty_ = int(getattr(doc_embedder, "n_empty_", (np.abs(X).sum(axis=1) == 0).sum()))
-        return X
+        return np.asarray(doc_embedder.fit_transform(cache), dtype=np.float32)
     de = doc_embedder
-    if de.pooling not in POOLING_METHODS:
-        raise InputError(f"unknown pooling {de.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
     we = Word2VecEmbedder() if de.word_embedder is None else clone(de.word_embedder)
     t0 = time.perf_counter()
     if type(we) is Word2VecEmbedder:
@@ -552,49 +548,34 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
     t_words = time.perf_counter() - t0
     de.word_embedder_ = we
     kv = we.wv_
-    V = len(kv)
     remap = np.full(len(cache.words), -1, dtype=np.int64)
-    kv_of = np.full(V, -1, dtype=np.int64)
+    kv_of = np.full(len(kv), -1, dtype=np.int64)
     index = cache.index
     for w, j in kv.key_to_index.items():
         i = index.get(w)
         if i is not None:
             remap[i] = j
             kv_of[j] = i
-    # Per-word weights in the word vectors' order, as DocumentEmbedder._weights computes them.
-    if de.pooling == "mean":
-        weights = None
-    elif de.pooling == "tfidf":
-        dfv = np.where(kv_of >= 0, cache.df[np.maximum(kv_of, 0)], 0)
-        weights = np.log((1 + cache.n_docs) / (1 + dfv)) + 1.0
-    else:
-        p = np.where(kv_of >= 0, cache.counts[np.maximum(kv_of, 0)], 0) / max(cache.n_tokens, 1)
-        weights = de.sif_a / (de.sif_a + p)
-    de.word_weights_ = weights
-    de.pc_ = None
+    # the stage's own weights, from the cache's counts in the word vectors' order
+    known = kv_of >= 0
+    de.set_weights(counts=np.where(known, cache.counts[np.maximum(kv_of, 0)], 0),
+                   df=np.where(known, cache.df[np.maximum(kv_of, 0)], 0), n_docs=cache.n_docs,
+                   n_tokens=cache.n_tokens)
     out = Path(out) if out is not None else cache.path / "vectors.npy"
     X = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(cache.n_docs, kv.vector_size))
-    shared = (remap, np.asarray(kv.vectors, dtype=np.float32), weights, de.normalize and de.pooling != "sif")
-    spans = [(s, e) for s, e, *_ in ((s, min(s + block_docs, cache.n_docs)) for s in range(0, cache.n_docs, block_docs))]
+    shared = (remap, np.asarray(kv.vectors, dtype=np.float32), de.word_weights_,
+              de.normalize and de.pooling != "sif")
+    spans = [(s, min(s + block_docs, cache.n_docs)) for s in range(0, cache.n_docs, block_docs)]
     blocks = (cache.token_ids(s, e) for s, e in spans)
     for (s, e), Xb in zip(spans, (block_mapper or _local_blocks)(blocks, shared)):
         X[s:e] = Xb
         if progress:
             progress(e - s)
-    norms_zero = 0
-    for s, e in spans:
-        norms_zero += int((np.abs(X[s:e]).sum(axis=1) == 0).sum())
-    de.n_empty_ = norms_zero
+    de.fit_component(X)
     if de.pooling == "sif":
-        from sklearn.decomposition import TruncatedSVD
-
-        ok = np.flatnonzero(np.abs(X).sum(axis=1) > 0)
-        if len(ok) >= 2:
-            sample = ok if len(ok) <= 200_000 else np.sort(np.random.default_rng(0).choice(ok, 200_000, replace=False))
-            de.pc_ = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[sample]).components_[0]
-            de.pc_ = de.pc_.astype(np.float32)
         for s, e in spans:
-            X[s:e] = de._remove_pc(np.array(X[s:e]))
+            X[s:e] = de.finish(np.array(X[s:e]))
+    de.n_empty_ = sum(int((np.abs(X[s:e]).sum(axis=1) == 0).sum()) for s, e in spans)
     X.flush()
     logger.info("embed: word vectors %.2f s, pooling %.2f s", t_words, time.perf_counter() - t0 - t_words)
     return X
@@ -616,30 +597,13 @@ def cluster_word_counts(cache: TokenCache, labels: np.ndarray, *, block_docs: in
 
 def topics_from_cache(cache: TokenCache, labels: np.ndarray, X: np.ndarray, *, top_n: int = 10,
                       n_representatives: int = 3, membership: np.ndarray | None = None) -> list:
-    """Topics (c-TF-IDF words, sizes, representative documents) without decoding the corpus.
+    """Topics (c-TF-IDF words, sizes, representative documents) without decoding the corpus: the counts per
+    cluster come from the cache, the weights, ranking and topics from the same functions as the in-memory
+    path (:func:`~textcluster.topics.ctfidf_weights`, :func:`~textcluster.topics.top_terms`,
+    :func:`~textcluster.topics.assemble_topics`); memory is one (c, V) count matrix. Unigrams only."""
+    from .topics import assemble_topics, ctfidf_weights, top_terms
 
-    Same formula as :func:`textcluster.topics.ctfidf_matrix` on unigrams: ``w(t, c) = tf(t, c) / |c| *
-    log(1 + A / f(t))``; memory is one (c, V) count matrix.
-    """
-    from .topics import Topic, representative_documents
-
-    labels = np.asarray(labels)
     ids, T = cluster_word_counts(cache, labels)
-    totals = np.asarray(T.sum(axis=1)).ravel()
-    freq = np.asarray(T.sum(axis=0)).ravel()
-    idf = np.log(1.0 + (totals.mean() if len(totals) else 0.0) / np.maximum(freq, 1))
-    W = T.multiply(1.0 / np.maximum(totals, 1)[:, None]).multiply(idf[None, :]).tocsr()
-    vocab = np.asarray(cache.words, dtype=object)
-    reps = representative_documents(X, labels, n=n_representatives, membership=membership)
-    sizes = np.bincount(np.searchsorted(ids, labels), minlength=len(ids))
-    topics = []
-    for row, c in enumerate(ids):
-        cols = W.indices[W.indptr[row]:W.indptr[row + 1]]
-        score = W.data[W.indptr[row]:W.indptr[row + 1]]
-        keep = score > 0
-        cols, score = cols[keep], score[keep]
-        order = np.lexsort((vocab[cols].astype(str), -score))[:top_n]
-        words = [(str(vocab[cols[j]]), float(score[j])) for j in order]
-        topics.append(Topic(int(c), int(sizes[row]), words, reps.get(int(c), [])))
-    topics.sort(key=lambda t: (t.cluster < 0, -t.size, t.cluster))
-    return topics
+    W = ctfidf_weights(T, df=cache.df, n_docs=cache.n_docs)
+    words = top_terms(ids, W, np.asarray(cache.words, dtype=object), top_n=top_n)
+    return assemble_topics(words, labels, X, n_representatives=n_representatives, membership=membership)
