@@ -119,11 +119,11 @@ def dask_mapper(client):
 
 
 def dask_block_mapper(client):
-    """A :data:`textcluster.cache.BlockMapper` pooling each block of documents as one Dask task.
+    """A :data:`textcluster.streaming.BlockMapper` pooling each block of documents as one Dask task.
 
     The word vectors, id map and weights are scattered to every worker once; each task gets only its
     block's token ids and lengths."""
-    from .cache import pool_block
+    from .streaming import pool_block
 
     def run(blocks, shared: tuple):
         remap, vectors, weights, normalize = shared

@@ -246,7 +246,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         on the Dask workers instead, with dask-ml's KMeans).
         ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None.
         """
-        from .cache import build_token_cache, embed_from_cache, estimate_docs, topics_from_cache
+        from .cache import build_token_cache, estimate_docs
+        from .streaming import embed_from_cache, topics_from_cache
 
         mapper = block_mapper = None
         if client is not None:
