@@ -11,19 +11,12 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from .errors import InputError, check_fitted, check_int, check_vectors as _check_X
+from .errors import InputError, check_fitted, check_k, check_vectors as _check_X
 
 __all__ = ["KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "assign_to_nearest",
            "nearest_centroid"]
 
 logger = logging.getLogger(__name__)
-
-
-def _check_k(X: np.ndarray, k) -> None:
-    """Refuse a cluster count that is not a positive int or exceeds the number of points."""
-    check_int("k", k)
-    if X.shape[0] < k:
-        raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={k}); lower --k")
 
 
 def _centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +55,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import KMeans
 
         X = _check_X(X)
-        _check_k(X, self.k)
+        check_k(self.k, X.shape[0])
         with warnings.catch_warnings():
             # Duplicate points (e.g. many empty documents) can leave fewer distinct clusters than k.
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
@@ -185,7 +178,7 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import MiniBatchKMeans
 
         X = _check_X(X)
-        _check_k(X, self.k)
+        check_k(self.k, X.shape[0])
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
             self.model_ = MiniBatchKMeans(self.k, batch_size=self.batch_size, n_init=self.n_init,

@@ -200,13 +200,10 @@ class DaskKMeansClusterer(ClusterMixin, BaseEstimator):
         import dask.array as da
         from dask_ml.cluster import KMeans
 
-        from .errors import check_vectors
+        from .errors import check_k, check_vectors
 
         X = check_vectors(X)
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
-        if X.shape[0] < self.k:
-            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        check_k(self.k, X.shape[0])
         if self.init == "sample":
             from sklearn.cluster import KMeans as SkKMeans
             rng = np.random.default_rng(self.random_state)

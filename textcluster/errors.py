@@ -18,6 +18,14 @@ def check_fitted(est, attribute: str) -> None:
         raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit first")
 
 
+def check_k(k, n_items: int, what: str = "documents") -> None:
+    """Raise :class:`InputError` unless ``k`` is a positive int no larger than ``n_items``: the one check of
+    the cluster count, used by every clusterer and the pipeline (``what`` names the items in the message)."""
+    check_int("k", k)
+    if n_items < k:
+        raise InputError(f"fewer {what} ({n_items}) than clusters (k={k}); lower k")
+
+
 def resolve_seed(random_state) -> int:
     """The int seed for ``random_state`` (None draws a fresh one): the one place seeds are resolved."""
     import numpy as np

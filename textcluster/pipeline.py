@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from . import registry
 from .corpus import Document, texts_of
-from .errors import InputError, NotFittedError, check_int
+from .errors import InputError, NotFittedError, check_int, check_k
 from .progress import NullProgress, Progress
 from .tokenize import SpacyTokenizer
 from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
@@ -173,8 +173,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self.clusterer_ = self._fresh_stage("clusterer", self.clusterer, n_docs)
         self.algorithm_ = registry.name_of("clusterer", self.clusterer_) or type(self.clusterer_).__name__
         k = self.clusterer_.get_params().get("k")
-        if n_docs is not None and k is not None and n_docs < k:
-            raise InputError(f"fewer documents ({n_docs}) than clusters (k={k}); lower k")
+        if n_docs is not None and k is not None:
+            check_k(k, n_docs)
 
     @contextlib.contextmanager
     def _stage(self, progress: Progress, name: str, total: int | None = None):
