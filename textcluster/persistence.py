@@ -447,7 +447,7 @@ def save_model(model, path: str | os.PathLike) -> Path:
 
     model._check_fitted()
     path = Path(path)
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, what="model path", allow_model=True) as tmp:
         w = _Writer(tmp)
         spec = w.estimator(model, "model")
         config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "textcluster_version": __version__,
