@@ -215,6 +215,7 @@ def test_torch_reducer_is_saved_with_safetensors(demo_docs, tmp_path, no_pickle)
     m.reducer_ = AutoEncoder(n_components=6, max_epochs=3, device="cpu").fit(m.vectors_)
     m.embedding_ = m.reducer_.transform(m.vectors_)
     m.labels_ = m.clusterer_.fit(m.embedding_).labels_
+    __import__("textcluster.frames", fromlist=["x"]).update_topic_centroids(m)  # centroids in the new space
     m.save(tmp_path / "m")
     assert (tmp_path / "m" / "model.reducer_" / "weights.safetensors").is_file()
     loaded = TextClusterer.load(tmp_path / "m")

@@ -162,12 +162,11 @@ def cluster_cmd(
                          encoding_errors=encoding_errors)
     t_read = time.perf_counter()
     if stream is None:
-        stream = dask is not None or cache_dir is not None or \
-            (input.is_file() and input.stat().st_size > STREAM_BYTES)
+        stream = dask is not None or cache_dir is not None or corpus.uncompressed_bytes > STREAM_BYTES
     if not stream:
         docs = list(corpus)
         ids = [d.id for d in docs]
-        labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
+        labels_true = _partial_labels([d.label for d in docs])
     embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                              min_count=min_count, workers=workers)
     ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
@@ -178,6 +177,7 @@ def cluster_cmd(
     if save_vectors is not None and embedding == "tfidf-lsa":
         raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
                          "not tfidf-lsa")
+    _check_outputs(out, input, save_vectors)
     cluster_params = {}
     if algorithm == "hdbscan":
         cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
@@ -187,14 +187,14 @@ def cluster_cmd(
                           lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
                           random_state=seed, device=device,
                           tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         bars = RichProgress(enabled=None if not quiet else False)
         if stream:
             import contextlib
             from .distributed import connect
             with connect(dask) if dask else contextlib.nullcontext() as client:
                 model.fit_corpus(corpus, cache_dir=cache_dir, client=client, progress=bars)
-            ids, labels_true = model.doc_ids_, model.tokens_.labels
+            ids, labels_true = model.doc_ids_, _partial_labels(model.tokens_.labels or [])
         else:
             model.fit(docs, progress=bars)
         metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
@@ -202,7 +202,7 @@ def cluster_cmd(
         metrics.update(_vector_report(model.embedder_))
         if save_vectors is not None:
             from .embed import save_vectors as _save_vectors
-            _save_vectors(model.embedder_.wv_, save_vectors)
+            _save_vectors(model.embedder_.wv_, save_vectors, inputs=[input])
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
         metrics["streamed"] = bool(stream)
@@ -227,6 +227,31 @@ def cluster_cmd(
         typer.echo(str(out))
         return
     _print_summary(model, metrics, out)
+
+
+def _partial_labels(labels: list):
+    """All labels, None when no document has one; labels on only some documents are kept with a warning (the
+    agreement scores are then computed on the labelled documents, see report.clustering_metrics)."""
+    n = sum(lab is not None for lab in labels)
+    if n == 0:
+        return None
+    if n < len(labels):
+        warnings.warn(f"labels on {n} of {len(labels)} documents: nmi/ari/ami/acc are computed on those {n} "
+                      "(n_labelled in metrics.json)")
+    return labels
+
+
+def _check_outputs(out: Path, input: Path, save_vectors: Optional[Path]) -> None:
+    """Refuse bad --out / --save-vectors paths before the run (the writers check them again)."""
+    from .atomic import check_output
+
+    check_output(out, kind="dir", inputs=[input])
+    if save_vectors is not None:
+        vec, o = Path(os.path.realpath(save_vectors)), Path(os.path.realpath(out))
+        if o == vec or o in vec.parents:
+            raise InputError(f"--save-vectors {save_vectors} lies inside --out {out}, which is replaced as a "
+                             "whole; write the vectors elsewhere")
+        check_output(save_vectors, kind="file", inputs=[input], what="--save-vectors")
 
 
 def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progress, metrics: dict) -> None:
@@ -297,15 +322,14 @@ def predict_cmd(
     import csv
 
     from . import TextClusterer, read_corpus
-    from .atomic import atomic_file
+    from .atomic import atomic_file, check_output
 
+    check_output(out, kind="file", inputs=[input, model_dir])
     model = TextClusterer.load(model_dir)
     docs = list(read_corpus(input, text_field=text_field, label_field=None, id_field=id_field,
                             encoding_errors=encoding_errors))
     labels = model.predict(docs)
-    if out.exists() and out.is_dir():
-        raise InputError(f"--out {out} is a directory; give a file name, e.g. {out / 'predictions.csv'}")
-    with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
+    with atomic_file(out, "w", newline="", encoding="utf-8", inputs=[input, model_dir]) as fh:
         w = csv.writer(fh)
         w.writerow(["id", "cluster"])
         w.writerows([d.id, int(c)] for d, c in zip(docs, labels))
@@ -353,7 +377,7 @@ def compare_cmd(
     import json
 
     from . import read_corpus
-    from .atomic import atomic_dir
+    from .atomic import atomic_dir, check_output
     from .compare import compare_pipelines
     from .progress import RichProgress
 
@@ -361,13 +385,14 @@ def compare_cmd(
         k_list = None if ks is None else [int(v) for v in ks.split(",") if v.strip()]
     except ValueError:
         raise InputError(f"--ks must be comma-separated integers, got {ks!r}") from None
+    check_output(out, kind="dir", inputs=[input])
     docs = list(read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
                             encoding_errors=encoding_errors))
     result = compare_pipelines(docs, embeddings=_csv_names(embeddings), reducers=_csv_names(reducers),
                                algorithms=_csv_names(algorithms), ks=k_list, pooling=pooling, lang=lang,
                                spacy_model=spacy_model, random_state=seed,
                                progress=RichProgress(enabled=None if not quiet else False))
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         result.table.to_csv(tmp / "compare.csv", index=False)
         with open(tmp / "compare.json", "w", encoding="utf-8") as fh:
             json.dump(result.to_dict() | {"input": str(input)}, fh, indent=1, allow_nan=False)
@@ -444,7 +469,7 @@ def neighbors_cmd(
                                        min_count=min_count, workers=workers)
         kv = build("word_vectors", embedding, random_state=seed, **params).fit(tokens).wv_
     if save_vectors is not None:
-        _save_vectors(kv, save_vectors)
+        _save_vectors(kv, save_vectors, inputs=[vectors, corpus])
     for word in words:
         key = word.lower() if word not in kv.key_to_index else word
         pairs = nearest_words(kv, key, topn=topn)
@@ -482,7 +507,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                                                            else None, "checkpoint_every": checkpoint_every,
                                                            "resume": resume}))
     labels_list = None if labels_true is None else [str(v) for v in labels_true]
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         t_fit = time.perf_counter()
         model.fit(X)
         t_done = time.perf_counter()
@@ -600,7 +625,8 @@ def _fail(message: str, code: int) -> None:
 
 
 class Terminated(BaseException):
-    """Raised in the main process on SIGTERM so that cleanup (temporary output folders) runs; exit 143."""
+    """Raised in the main process on SIGTERM (exit 143) or SIGHUP (exit 129) so that cleanup (temporary output
+    folders) runs; ``args[0]`` is the signal number."""
 
 
 def _install_sigterm():
@@ -613,15 +639,21 @@ def _install_sigterm():
 
     def on_term(signum, frame):
         if os.getpid() != main_pid:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
             return
-        raise Terminated()
+        raise Terminated(signum)
 
     try:
-        return signal.signal(signal.SIGTERM, on_term)
+        previous = signal.signal(signal.SIGTERM, on_term)
     except ValueError:  # not the main thread (e.g. main() called from a worker thread): keep the default
         return None
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup keeps ignoring
+        _PREVIOUS_HUP.append(signal.signal(signal.SIGHUP, on_term))
+    return previous
+
+
+_PREVIOUS_HUP: list = []
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -635,8 +667,11 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
     except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", 130)
-    except Terminated:
-        _fail("terminated", 143)
+    except Terminated as exc:
+        import signal
+
+        hup = bool(exc.args) and exc.args[0] == getattr(signal, "SIGHUP", None)
+        _fail("hung up (SIGHUP); previous results are kept" if hup else "terminated", 129 if hup else 143)
     except (typer.TyperException, click.exceptions.ClickException) as exc:
         # Usage errors (unknown option, bad value): typer vendors its own click, so match both.
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `textcluster`: show the help, not an error
@@ -663,6 +698,8 @@ def main(argv: list[str] | None = None) -> None:
             import signal
 
             signal.signal(signal.SIGTERM, previous_sigterm)
+            while _PREVIOUS_HUP:
+                signal.signal(signal.SIGHUP, _PREVIOUS_HUP.pop())
     if code == 130:  # typer turns KeyboardInterrupt into a silent `return 130`
         _fail("interrupted", 130)
     sys.exit(code if isinstance(code, int) else 0)

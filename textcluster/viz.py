@@ -407,9 +407,12 @@ def write_map_html(path, coords, labels, **kw) -> Path:
 
     ``kw`` goes to :func:`map_figure`. Returns the path.
     """
+    from .atomic import atomic_file
+
     path = Path(path)
     fig = map_figure(coords, labels, **kw)
-    fig.write_html(path, include_plotlyjs=True, full_html=True, config={"responsive": True, "displaylogo": False})
+    with atomic_file(path, "w", encoding="utf-8", what="map path") as fh:
+        fig.write_html(fh, include_plotlyjs=True, full_html=True, config={"responsive": True, "displaylogo": False})
     return path
 
 
@@ -444,7 +447,10 @@ def write_map_png(path, coords, labels, *, topic_labels: dict[int, str] | None =
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(Path(path), dpi=dpi)
+    from .atomic import atomic_file
+
+    with atomic_file(path, "wb", what="map path") as fh:
+        fig.savefig(fh, dpi=dpi, format="png")
     return Path(path)
 
 
