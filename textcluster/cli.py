@@ -22,6 +22,20 @@ from .embed import EMBEDDINGS, POOLING_METHODS
 from .errors import InputError
 from .reduce import REDUCERS
 
+#: the --k default, the same for cluster, images and table
+DEFAULT_K = 10
+K_HELP = f"Number of clusters (default: the number of label classes when the input has labels, else {DEFAULT_K})."
+
+
+def _default_k(labels) -> tuple[int, str]:
+    """(k, why) when --k is not given: the number of label classes when every item has a label, else DEFAULT_K."""
+    if labels is not None:
+        n = len({str(v) for v in labels})
+        if n >= 2:
+            return n, f"{n} label classes"
+    return DEFAULT_K, "default"
+
+
 #: inputs larger than this are streamed through the token cache unless --in-memory is given
 STREAM_BYTES = 256 * 1024 * 1024
 
@@ -101,9 +115,9 @@ def cluster_cmd(
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
     reduce: str = _choice("auto", ["auto", *REDUCERS], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
-    algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
-                                                 "marks noise as -1)."),
-    k: int = typer.Option(10, "--k", min=1, help="Number of clusters (kmeans)."),
+    algorithm: str = _choice("kmeans", list(ALGORITHMS), "Clustering: hdbscan finds the count and marks noise "
+                             "as -1; the others take --k."),
+    k: Optional[int] = typer.Option(None, "--k", min=1, help=K_HELP),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
     spacy_model: str = typer.Option("blank", help="'blank' (blank pipeline + lookup lemmatizer) or an "
@@ -164,6 +178,10 @@ def cluster_cmd(
         docs = list(corpus)
         ids = [d.id for d in docs]
         labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
+    k_why = "--k"
+    if k is None:
+        found = labels_true if not stream else [d.label for d in corpus]  # streamed: one extra reading pass
+        k, k_why = _default_k(None if found is None or any(v is None for v in found) else found)
     embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                              min_count=min_count, workers=workers)
     ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
@@ -192,7 +210,9 @@ def cluster_cmd(
         else:
             model.fit(docs, progress=bars)
         metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
-        metrics["n_empty_docs"] = model.n_empty_docs_
+        metrics["n_empty_docs"] = model.n_empty_docs_  # no text or no known word: cluster -1, not clustered
+        metrics["n_blank_lines"] = int(getattr(corpus, "n_blank", 0))  # .txt: skipped, not documents
+        metrics["k_from"] = k_why  # "--k", "N label classes" or "default"
         metrics.update(_vector_report(model.embedder_))
         if save_vectors is not None:
             from .embed import save_vectors as _save_vectors
@@ -208,14 +228,14 @@ def cluster_cmd(
                         metrics=metrics)
         t_write = time.perf_counter()
         write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
-                      metrics=metrics)
+                      metrics=metrics, texts=getattr(model, "texts_", None))
         model.save(tmp / "model")  # what `textcluster predict` loads
         metrics["seconds"]["write"] = round(time.perf_counter() - t_write, 3)
         metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         metrics["peak_rss_mb"] = peak_rss_mb()
         metrics["peak_rss_mb_workers"] = children_peak_rss_mb()
         write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
-                      metrics=metrics)
+                      metrics=metrics, texts=getattr(model, "texts_", None))
     if quiet:
         typer.echo(str(out))
         return
@@ -247,22 +267,37 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .topics import text_snippet
+
     console = Console()
-    table = Table(title=f"{metrics['n_clusters']} clusters, {metrics['n_docs']} documents", title_justify="left")
+    k_note = f" (k = {metrics['k_from']})" if metrics.get("k_from", "--k") != "--k" else ""
+    table = Table(title=f"{metrics['n_clusters']} clusters{k_note}, {metrics['n_docs']} documents",
+                  title_justify="left")
     table.add_column("cluster", justify="right")
     table.add_column("size", justify="right")
-    table.add_column("top words")
-    for t in model.topics_[:30]:
-        table.add_row(str(t.cluster), str(t.size), ", ".join(w for w, _ in t.words[:8]))
+    table.add_column("topic (top words)")
+    table.add_column("most typical document")
+    texts = getattr(model, "texts_", None)
+    shown = model.topics_[:30]
+    names = [text_snippet("noise / empty documents" if t.cluster < 0 else t.label, 36) for t in shown]
+    # cut the example to what the terminal has left (4 columns: 13 characters of borders and padding)
+    room = max(console.width - 13 - 7 - max([4] + [len(str(t.size)) for t in shown])
+               - max([17] + [len(n) for n in names]), 20)
+    for t, name in zip(shown, names):
+        example = text_snippet(texts[t.representatives[0]], room - 1) if texts is not None and t.representatives \
+            else ""
+        table.add_row(str(t.cluster), str(t.size), name, example)
     if len(model.topics_) > 30:
-        table.add_row("...", "", f"{len(model.topics_) - 30} more in topics.json")
+        table.add_row("...", "", f"{len(model.topics_) - 30} more in topics.json", "")
     console.print(table)
     parts = [f"{key}={metrics[key]:.3f}" for key in ("nmi", "ari", "ami", "acc") if key in metrics]
     if metrics.get("silhouette") is not None:
         parts.append(f"silhouette={metrics['silhouette']:.3f}")
     if metrics["noise_fraction"]:
         parts.append(f"noise={metrics['noise_fraction']:.1%}")
-    parts.append(f"empty docs={metrics['n_empty_docs']}")
+    parts.append(f"empty docs={metrics['n_empty_docs']} (cluster -1)" if metrics["n_empty_docs"] else "empty docs=0")
+    if metrics.get("n_blank_lines"):
+        parts.append(f"blank lines skipped={metrics['n_blank_lines']}")
     if "oov_rate" in metrics:
         parts.append(f"OOV tokens={metrics['oov_tokens']} ({metrics['oov_rate']:.1%})")
     if metrics.get("algorithm"):
@@ -279,15 +314,19 @@ def predict_cmd(
     model_dir: Path = typer.Argument(..., help="A saved model: DIR/model written by `textcluster cluster`, or "
                                                "a folder written by TextClusterer.save."),
     input: Path = typer.Argument(..., help="Documents to assign (same formats as `cluster`)."),
-    out: Path = typer.Option(..., "--out", "-o", help="CSV file to write (id,cluster), replaced atomically."),
+    out: str = typer.Option("predictions.csv", "--out", "-o", help="CSV file to write (id, cluster, topic, text), "
+                            "replaced atomically; an existing folder or a path ending in / gets predictions.csv "
+                            "inside it."),
     text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
     id_field: str = typer.Option("id", help="JSONL field / CSV column with document ids."),
     encoding_errors: str = _choice("replace", ("replace", "strict"), "Invalid UTF-8: replace bad bytes by "
                                    "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
-    """Assign new documents to the clusters of a saved model; write a CSV with id and cluster columns."""
+    """Assign new documents to the clusters of a saved model; write a CSV with id, cluster, topic and text."""
     import csv
+
+    from .topics import text_snippet
 
     from . import TextClusterer, read_corpus
     from .atomic import atomic_file
@@ -296,21 +335,31 @@ def predict_cmd(
     docs = list(read_corpus(input, text_field=text_field, label_field=None, id_field=id_field,
                             encoding_errors=encoding_errors))
     labels = model.predict(docs)
-    if out.exists() and out.is_dir():
-        raise InputError(f"--out {out} is a directory; give a file name, e.g. {out / 'predictions.csv'}")
+    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()
+    out = Path(out) / "predictions.csv" if is_dir else Path(out)
+    if is_dir:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    names = {t.cluster: t.label for t in model.topics_}
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "cluster"])
-        w.writerows([d.id, int(c)] for d, c in zip(docs, labels))
+        w.writerow(["id", "cluster", "topic", "text"])
+        w.writerows([d.id, int(c), names.get(int(c), "noise"), text_snippet(d.text, 120)]
+                    for d, c in zip(docs, labels))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(out, 0o666 & ~umask)  # an ordinary file, like cluster's outputs (the temporary file was 0600)
     if quiet:
         typer.echo(str(out))
         return
-    names = {t.cluster: t.label for t in model.topics_}
     ids, counts = np.unique(labels, return_counts=True)
     typer.echo(f"{len(docs)} documents assigned to {int((ids >= 0).sum())} clusters"
-               f"{f', {int(counts[ids < 0].sum())} as noise' if (ids < 0).any() else ''}; written to {out}")
+               f"{f', {int(counts[ids < 0].sum())} as noise or empty' if (ids < 0).any() else ''}; "
+               f"written to {out}")
+    typer.echo(f"  {'cluster':>7} {'documents':>9}  topic")
     for c, n in sorted(zip(ids, counts), key=lambda x: -x[1])[:10]:
-        typer.echo(f"  {int(c):>4} {int(n):>7}  {names.get(int(c), '')}")
+        typer.echo(f"  {int(c):>7} {int(n):>9}  {names.get(int(c), 'noise')}")
+    if len(ids) > 10:
+        typer.echo(f"  ... {len(ids) - 10} more clusters in {out}")
 
 
 def _csv_names(value: Optional[str]):

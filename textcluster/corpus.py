@@ -1,6 +1,7 @@
 """Read document collections as restartable streams of :class:`Document`.
 
-Supported inputs: ``.txt`` (one document per line), ``.jsonl`` / ``.jsonl.gz``, ``.csv`` (any of them
+Supported inputs: ``.txt`` (one document per line; blank lines are skipped and counted in ``n_blank``, ids
+are line numbers), ``.jsonl`` / ``.jsonl.gz``, ``.csv`` (any of them
 optionally gzip-compressed) and a directory of ``.txt`` files (label = first sub-folder name).
 """
 from __future__ import annotations
@@ -121,12 +122,14 @@ class Corpus:
             raise InputError(f"input not found: {self.path}")
         self.format = _format_of(self.path)
         self.n_replaced = 0
+        self.n_blank = 0  # .txt: blank lines skipped in the last pass (they separate documents)
 
     def __repr__(self) -> str:
         return f"Corpus({str(self.path)!r}, format={self.format!r})"
 
     def __iter__(self) -> Iterator[Document]:
         self.n_replaced = 0
+        self.n_blank = 0
         reader = {"dir": self._iter_dir, "jsonl": self._iter_jsonl, "csv": self._iter_csv,
                   "tsv": self._iter_csv, "txt": self._iter_txt}[self.format]
         n = 0
@@ -168,7 +171,11 @@ class Corpus:
 
     # -- formats --------------------------------------------------------------------------------
     def _iter_txt(self) -> Iterator[Document]:
+        # A blank (whitespace-only) line separates documents; it is not one. Ids stay line numbers.
         for i, line in self._lines(self.path):
+            if not line.strip():
+                self.n_blank += 1
+                continue
             yield Document(str(i), line)
 
     def _iter_jsonl(self) -> Iterator[Document]:
