@@ -101,14 +101,22 @@ def _vector_report(embedder) -> dict:
             "oov_rate": round(inner.oov_rate_, 4), "n_tokens": inner.n_tokens_}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+        typer.echo(f"textcluster {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
     """textcluster: cluster a document collection and describe its topics."""
 
 
 @app.command("cluster")
 def cluster_cmd(
-    input: Path = typer.Argument(..., help="Corpus: .txt (one document per line), .jsonl/.jsonl.gz, .csv, "
+    input: Path = typer.Argument(..., metavar="INPUT", help="Corpus: .txt (one document per line), .jsonl/.jsonl.gz, .csv, "
                                            "or a directory of .txt files (label = sub-folder)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
     embedding: str = _embedding_option("word2vec"),
@@ -306,14 +314,14 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
     console.print("  ".join(parts))
     console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json"
-                  f"{', map.html, map.png' if 'map' in metrics else ''})")
+                  f"{', map.html (+ plotly.min.js), map.png' if 'map' in metrics else ''}, model/)")
 
 
 @app.command("predict")
 def predict_cmd(
-    model_dir: Path = typer.Argument(..., help="A saved model: DIR/model written by `textcluster cluster`, or "
+    model_dir: Path = typer.Argument(..., metavar="MODEL_DIR", help="A saved model: DIR/model written by `textcluster cluster`, or "
                                                "a folder written by TextClusterer.save."),
-    input: Path = typer.Argument(..., help="Documents to assign (same formats as `cluster`)."),
+    input: Path = typer.Argument(..., metavar="INPUT", help="Documents to assign (same formats as `cluster`)."),
     out: str = typer.Option("predictions.csv", "--out", "-o", help="CSV file to write (id, cluster, topic, text), "
                             "replaced atomically; an existing folder or a path ending in / gets predictions.csv "
                             "inside it."),
@@ -368,7 +376,7 @@ def _csv_names(value: Optional[str]):
 
 @app.command("compare")
 def compare_cmd(
-    input: Path = typer.Argument(..., help="Corpus (same formats as `cluster`)."),
+    input: Path = typer.Argument(..., metavar="INPUT", help="Corpus (same formats as `cluster`)."),
     out: Path = typer.Option(Path("compare"), "--out", "-o", help="Output directory for compare.csv and "
                                                                   "compare.json (replaced atomically)."),
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Comma-separated embedding names or "
@@ -452,7 +460,7 @@ def _print_comparison(result, input: Path, out: Path) -> None:
 
 @app.command("neighbors")
 def neighbors_cmd(
-    words: list[str] = typer.Argument(..., help="Word(s) to look up (as tokenized: lower-cased, lemmatized)."),
+    words: list[str] = typer.Argument(..., metavar="WORD", help="Word(s) to look up (as tokenized: lower-cased, lemmatized)."),
     vectors: Optional[Path] = typer.Option(None, help="A vectors file (GloVe / word2vec text or binary) to "
                                            "read instead of training."),
     corpus: Optional[Path] = typer.Option(None, help="Train word vectors on this corpus (same formats as "
@@ -511,10 +519,9 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
     from .nn.methods import make_method
     from .report import clustering_metrics, peak_rss_mb, write_results
 
+    k_why = "--k"
     if k is None:
-        k = len(np.unique(labels_true)) if labels_true is not None else 10
-        if labels_true is not None:
-            logger.info("--k not given: using the %d label classes", k)
+        k, k_why = _default_k(labels_true)
     if k < 1 or k > len(X):
         raise InputError(f"--k must be between 1 and the number of items ({len(X)}), got {k}")
     model = make_method(method, k=k, random_state=seed, device=device, input_shape=input_shape,
@@ -534,6 +541,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
         metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
         metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
         metrics["epochs"] = getattr(model, "n_epochs_", None)
+        metrics["k_from"] = k_why
         metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
                              "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
                              **extra}
@@ -544,11 +552,11 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
             np.save(tmp / "model" / "cluster_centers.npy", model.cluster_centers_)
         metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         metrics["peak_rss_mb"] = peak_rss_mb()
-        write_results(tmp, ids=ids, labels=labels, labels_true=labels_list, topics=[], metrics=metrics)
+        write_results(tmp, ids=ids, labels=labels, labels_true=labels_list, topics=None, metrics=metrics)
     if quiet:
         typer.echo(str(out))
         return
-    parts = [f"{metrics['n_clusters']} clusters, {metrics['n_docs']} items"]
+    parts = [f"{metrics['n_clusters']} clusters{f' (k = {k_why})' if k_why != '--k' else ''}, {metrics['n_docs']} items"]
     parts += [f"{key}={metrics[key]:.3f}" for key in ("acc", "nmi", "ari") if key in metrics]
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
@@ -561,13 +569,15 @@ def _deep_common():
         method=_choice("ae-kmeans", _deep_options, "Clustering method (kmeans = raw features baseline)."),
         images_method=_choice("n2d", _deep_options, "Clustering method: n2d = autoencoder + UMAP + KMeans "
                               "(kmeans = raw pixels baseline)."),
-        k=typer.Option(None, "--k", min=1, help="Number of clusters (default: number of label classes, else 10)."),
+        k=typer.Option(None, "--k", min=1, help=K_HELP),
         seed=typer.Option(0, help="Random seed (torch, KMeans)."),
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
         epochs=typer.Option(None, min=0, help="Training epochs (default: scaled to the data size)."),
         pretrain_epochs=typer.Option(None, min=0, help="DEC/IDEC autoencoder pretraining epochs."),
         arch=_choice("auto", lambda: ("auto", "mlp", "conv"), "Network trunk: auto = conv for images of 16x16 "
                      "pixels or more, else mlp (the DEC/IDEC papers' d-500-500-2000-10)."),
+        table_arch=_choice("auto", lambda: ("auto", "mlp"), "Network trunk for table rows: auto = mlp (the "
+                           "DEC/IDEC papers' d-500-500-2000-10); the conv trunk is for images."),
         batch_size=typer.Option(None, min=1, help="Minibatch size (default: 256; ClusterGAN 64)."),
         checkpoint_dir=typer.Option(None, help="Save training state here every --checkpoint-every epochs."),
         checkpoint_every=typer.Option(10, min=1, help="Epochs between checkpoints."),
@@ -582,7 +592,7 @@ _DC = _deep_common()
 
 @app.command("images")
 def images_cmd(
-    input: Path = typer.Argument(..., help="MNIST-style idx(.gz) file or folder of them, .npy/.npz, or a "
+    input: Path = typer.Argument(..., metavar="INPUT", help="MNIST-style idx(.gz) file or folder of them, .npy/.npz, or a "
                                            "folder of PNG/JPEG files (labels = sub-folder names)."),
     labels: Optional[Path] = typer.Option(None, help="Labels file (idx, .npy, or one label per line)."),
     label_field: Optional[str] = typer.Option(None, help=".npz: the array holding labels."),
@@ -610,7 +620,7 @@ def images_cmd(
 
 @app.command("table")
 def table_cmd(
-    input: Path = typer.Argument(..., help="CSV/TSV file with a header row; numeric columns are the features."),
+    input: Path = typer.Argument(..., metavar="INPUT", help="CSV/TSV file with a header row; numeric columns are the features."),
     label_field: Optional[str] = typer.Option(None, help="Column with gold labels (default: 'label' if present)."),
     id_field: Optional[str] = typer.Option(None, help="Column with row ids (default: 'id' if present)."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated feature columns (default: all numeric)."),
@@ -618,7 +628,7 @@ def table_cmd(
                                                                       "the column mean/median, or drop rows."),
     method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
-    arch: str = _DC["arch"],
+    arch: str = _DC["table_arch"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -667,14 +677,34 @@ def _install_sigterm():
         return None
 
 
+class _LowerLevelFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)
+        record.levelname = record.levelname.lower()
+        return super().format(record)
+
+
+def _plain_usage(command) -> None:
+    """Usage lines show required arguments as INPUT (the convention of --help pages), not typer's {INPUT}."""
+    for sub in getattr(command, "commands", {}).values():
+        for p in sub.params:
+            if hasattr(p, "_usage_display_name") and getattr(p, "required", False):
+                p._usage_display_name = lambda p=p: p.display_name_raw + ("..." if p.nargs != 1 else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns every failure into one line + exit code."""
     previous_sigterm = _install_sigterm()
     debug = bool(os.environ.get("TEXTCLUSTER_DEBUG"))
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # one format for log records and Python warnings: "textcluster: warning: ..." (like "textcluster: error: ...")
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING,
+                        format="textcluster: %(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_LowerLevelFormatter("textcluster: %(levelname)s: %(message)s"))
     warnings.formatwarning = lambda msg, cat, *a, **k: f"textcluster: warning: {msg}\n"
     try:
         command = typer.main.get_command(app)
+        _plain_usage(command)
         code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
     except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", 130)
