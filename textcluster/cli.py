@@ -399,7 +399,8 @@ def compare_cmd(
                                    "U+FFFD and warn with a count (replace), or fail naming the line (strict)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
-    """Rank a small grid of embeddings x reducers x algorithms x k by internal scores; recommend one."""
+    """Rank a small grid of embeddings x reducers x algorithms x k; recommend one (by NMI with labels, else by
+    consensus: the partition the configurations agree on most)."""
     import json
 
     from . import read_corpus
@@ -429,33 +430,50 @@ def compare_cmd(
 
 def _print_comparison(result, input: Path, out: Path) -> None:
     import pandas as pd
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     df = result.table
-    cols = [c for c in ("rank", "embedding", "reduce", "algorithm", "k", "n_clusters", "noise_fraction",
-                        "silhouette", "calinski_harabasz", "davies_bouldin", "npmi", "nmi", "ari", "acc", "seconds")
-            if c in df]
-    table = Table(title=f"{len(df)} configurations, ranked by mean rank of silhouette, Calinski-Harabasz, "
-                        "Davies-Bouldin and NPMI", title_justify="left")
-    for c in cols:
-        table.add_column(c.replace("calinski_harabasz", "CH").replace("davies_bouldin", "DB")
-                         .replace("noise_fraction", "noise"), justify="left" if c in ("embedding", "reduce",
-                                                                                       "algorithm") else "right")
+    # (column, header): the columns that decide or judge the ranking; all of them are in compare.csv
+    shown = [("rank", "#"), ("embedding", "embedding"), ("reduced_with", "reduce"), ("algorithm", "algorithm"),
+             ("k", "k"), ("n_clusters", "found"), ("noise_fraction", "noise"), ("consensus", "consensus"),
+             ("silhouette", "silh."), ("npmi", "NPMI"), ("nmi", "NMI"), ("acc", "ACC"), ("seconds", "s")]
+    shown = [(c, h) for c, h in shown if c in df]
+    rule = result.settings.get("rule", "consensus")
+    table = Table(title=f"{len(df)} configurations, ranked by {rule} (label-free)", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    for c, h in shown:
+        table.add_column(h, justify="left" if c in ("embedding", "reduced_with", "algorithm") else "right",
+                         no_wrap=True)
     for _, row in df.head(25).iterrows():
         cells = []
-        for c in cols:
+        for c, _ in shown:
             v = row[c]
             missing = v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v))
-            cells.append("-" if missing else f"{v:.3f}" if isinstance(v, float) else str(v))
+            cells.append("-" if missing else f"{v:.1f}" if c == "seconds" else f"{v:.0%}" if c == "noise_fraction"
+                         else f"{v:.3f}" if isinstance(v, float) else str(v))
         table.add_row(*cells)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)  # files and pipes: 120 columns, not 80
     console.print(table)
+    if len(df) > 25:
+        console.print(f"{len(df) - 25} more rows in {out}/compare.csv")
     failed = df["error"].notna().sum()
     if failed:
         console.print(f"{failed} configurations failed (see compare.csv, column error)")
-    console.print(f"recommended: {result.command(str(input))}")
-    console.print(f"table written to {out}/ (compare.csv, compare.json)")
+    console.print("consensus: mean NMI of a configuration's clusters with every other configuration's (the "
+                  "partition they agree on; higher is better). NPMI: how often a topic's top words occur in the "
+                  "same documents, from -1 (never) through 0 (as often as chance) to 1 (always); short "
+                  "documents share few words, so it is often negative: compare rows, not its sign.",
+                  highlight=False)
+    if result.recommendation.get("chosen_by", "").startswith("nmi"):
+        console.print(f"recommended (best NMI against the labels): {result.command(str(input))}", highlight=False,
+                      soft_wrap=True)
+        console.print(f"label-free pick ({rule}): {result.command(str(input), label_free=True)}", highlight=False,
+                      soft_wrap=True)
+    else:
+        console.print(f"recommended ({rule}): {result.command(str(input))}", highlight=False, soft_wrap=True)
+    console.print(f"table written to {out}/ (compare.csv, compare.json: every column and row)", highlight=False)
 
 
 @app.command("neighbors")
