@@ -188,3 +188,16 @@ def test_version_usage_and_help(capsys):
     assert all(a in flat for a in ALGORITHMS)
     code, out, _ = run(["table", "--help"], capsys)
     assert code == 0 and "images of" not in " ".join(out.split())
+
+
+def test_table_uses_the_same_k_rule_and_writes_no_topics_json(tmp_path, capsys):
+    rows = ["a,b,label"] + [f"{i % 3 * 5 + 0.1 * (i % 7)},{i % 3 * -4 + 0.1 * (i % 5)},g{i % 3}" for i in range(60)]
+    src = tmp_path / "t.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, stdout, err = run(["table", src, "--method", "kmeans", "--out", tmp_path / "o"], capsys)
+    assert code == 0, err
+    m = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert m["n_clusters"] == 3 and m["k_from"] == "3 label classes" and "k = 3 label classes" in stdout
+    assert not (tmp_path / "o" / "topics.json").exists()
+    assert sorted(p.name for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")) == \
+        ["assignments.csv", "metrics.json", "model"]
