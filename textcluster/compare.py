@@ -1,15 +1,23 @@
 """Choose k and the algorithm: run a small grid of embedders x reducers x algorithms (x k) and rank it.
 
-Every configuration is scored with internal criteria (silhouette, Calinski-Harabasz, Davies-Bouldin in the
-space the clusterer saw, and NPMI coherence of the c-TF-IDF topic words over the corpus) and, when labels
-are given, NMI / ARI / ACC. Configurations are ranked by the mean of their ranks on the four internal
-criteria; the first is recommended. Labels never influence the ranking (they are reported beside it).
+Every configuration is scored with label-free criteria: silhouette, Calinski-Harabasz and Davies-Bouldin in
+the space the clusterer saw, NPMI coherence of the c-TF-IDF topic words over the corpus, and **consensus**
+(the mean NMI of its partition with every other configuration's partition: Strehl & Ghosh's cluster-ensemble
+criterion); with labels also NMI / ARI / ACC. The table is ranked by a selection rule
+(:data:`SELECTION_RULES`, default ``"consensus"``); labels never change that ranking.
 
-Caveats, worth knowing when reading the table: silhouette, Calinski-Harabasz and Davies-Bouldin are
-measured in each configuration's own vector space, so they compare k and algorithms within one embedding
-better than across embeddings; NPMI depends only on the tokens and compares across all of them. Noise
-(HDBSCAN's -1) counts as one more group in the internal scores, so discarding hard documents as noise is
-not rewarded.
+The recommendation: with labels, the row with the highest NMI against them (labels are the user's own
+definition of a good grouping); without labels, the first row of the ranking. ``label_free`` holds the
+first row either way. ``benchmarks/compare_select.py`` measures how often each rule's pick is the best row
+(or within 0.02 NMI of it) on the labelled corpora; results in docs/benchmarks.md ("Choosing a
+configuration").
+
+Why consensus and not the internal indices: silhouette, Calinski-Harabasz and Davies-Bouldin are measured in
+each configuration's own space, and UMAP (before HDBSCAN) makes any space look well separated, so they rank
+HDBSCAN on UMAP first; they also favour the smallest k. NPMI depends only on the tokens and compares across
+configurations, but it is negative on short documents (few words share a document) and drifts with k. A
+partition that many different configurations agree on is one that none of their individual artefacts made.
+Noise (HDBSCAN's -1) counts as one more group everywhere, so discarding hard documents is not rewarded.
 """
 from __future__ import annotations
 
