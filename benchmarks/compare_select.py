@@ -113,9 +113,29 @@ def main() -> None:
     summary = evaluate(tables) if tables else {}
     summary["n"] = a.n
     (RESULTS / "compare_select.json").write_text(json.dumps(summary, indent=1))
-    for rule, r in summary.get("rules", {}).items():
-        print(f"{rule:>24}: {r['hits']}/{r['of']}  " + "  ".join(f"{n}:{p['gap']}" for n, p in r["picks"].items()))
+    if summary.get("rules"):
+        print(markdown(summary))
 
 
 if __name__ == "__main__":
     main()
+
+
+def markdown(summary: dict) -> str:
+    """The docs table: per corpus the best row and each rule's pick with its NMI gap (hit = within 0.02)."""
+    names = list(summary["corpora"])
+    lines = ["| rule | " + " | ".join(names) + " | within 0.02 NMI |", "| --- |" + " --- |" * (len(names) + 1)]
+    lines.append("| best row (by NMI) | " + " | ".join(
+        f"{_row(summary['corpora'][n]['best'])} {summary['corpora'][n]['best']['nmi']:.3f}" for n in names) + " | |")
+    for rule, r in summary["rules"].items():
+        cells = []
+        for n in names:
+            p = r["picks"][n]
+            cells.append(f"{_row(p)} {p['nmi']:.3f} ({'-' if p['gap'] else ''}{p['gap']:.3f})")
+        lines.append(f"| `{rule}` | " + " | ".join(cells) + f" | **{r['hits']} / {r['of']}** |")
+    return "\n".join(lines)
+
+
+def _row(p: dict) -> str:
+    k = "" if p.get("k") is None else f" k={int(p['k'])}"
+    return f"{p['embedding']} {p['reduce']} {p['algorithm']}{k}"
