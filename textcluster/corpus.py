@@ -1,6 +1,7 @@
 """Read document collections as restartable streams of :class:`Document`.
 
-Supported inputs: ``.txt`` (one document per line), ``.jsonl`` / ``.jsonl.gz``, ``.csv`` (any of them
+Supported inputs: ``.txt`` (one document per line; blank lines are skipped and counted in ``n_blank``, ids
+are line numbers), ``.jsonl`` / ``.jsonl.gz``, ``.csv`` (any of them
 optionally gzip-compressed) and a directory of ``.txt`` files (label = first sub-folder name).
 ``-`` is standard input; it, FIFOs and other one-shot streams are read exactly once (into a temporary file
 that later passes re-read), as ``.txt`` lines unless their name says otherwise (gzip is recognised by its
@@ -165,6 +166,7 @@ class Corpus:
                 raise InputError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         self.format = _format_of(self.path) if str(path) != "-" else "txt"
         self.n_replaced = 0
+        self.n_blank = 0  # .txt: blank lines skipped in the last pass (they separate documents)
 
     def _spool(self, stream, name: str) -> None:
         """Copy a one-shot stream into a temporary file once; every pass then reads that copy."""
@@ -194,6 +196,7 @@ class Corpus:
 
     def __iter__(self) -> Iterator[Document]:
         self.n_replaced = 0
+        self.n_blank = 0
         reader = {"dir": self._iter_dir, "jsonl": self._iter_jsonl, "csv": self._iter_csv,
                   "tsv": self._iter_csv, "txt": self._iter_txt}[self.format]
         n = 0
@@ -245,7 +248,11 @@ class Corpus:
 
     # -- formats --------------------------------------------------------------------------------
     def _iter_txt(self) -> Iterator[Document]:
+        # A blank (whitespace-only) line separates documents; it is not one. Ids stay line numbers.
         for i, line in self._lines(self._source):
+            if not line.strip():
+                self.n_blank += 1
+                continue
             yield Document(str(i), line)
 
     def _iter_jsonl(self) -> Iterator[Document]:
