@@ -56,17 +56,28 @@ def pool_ids(doc_idx: np.ndarray, word_idx: np.ndarray, n: int, vectors: np.ndar
     """The arithmetic of :func:`pool_vectors` on id arrays: token ``t`` of document ``doc_idx[t]`` has word
     vector row ``word_idx[t]`` (both shape (n_tokens,)); returns float32 (n, d), zero rows for empty docs."""
     w = np.ones(len(word_idx), dtype=np.float64) if word_weights is None else word_weights[word_idx]
-    # Segment sum as a sparse (n, V) count-weight matrix times the vectors: one BLAS-backed product.
+    # Segment sum as a sparse (n, V) count-weight matrix times the vectors: BLAS-backed products, in row blocks
+    # written into the float32 result (float64 temporaries stay the size of a block, not of the corpus).
     M = csr_matrix((w, (doc_idx, word_idx)), shape=(n, vectors.shape[0]))
-    X = np.asarray(M @ vectors.astype(np.float64, copy=False))
+    del w
+    V64 = vectors.astype(np.float64, copy=False)
     totals = np.asarray(M.sum(axis=1)).ravel()
-    nz = totals > 0
-    X[nz] /= totals[nz, None]
-    if normalize:
-        norms = np.linalg.norm(X, axis=1)
-        ok = norms > 0
-        X[ok] /= norms[ok, None]
-    return X.astype(np.float32)
+    out = np.empty((n, vectors.shape[1]), dtype=np.float32)
+    for s in range(0, n, _BLOCK):
+        X = np.asarray(M[s:s + _BLOCK] @ V64)
+        t = totals[s:s + _BLOCK]
+        nz = t > 0
+        X[nz] /= t[nz, None]
+        if normalize:
+            norms = np.linalg.norm(X, axis=1)
+            ok = norms > 0
+            X[ok] /= norms[ok, None]
+        out[s:s + _BLOCK] = X
+    return out
+
+
+#: documents per block of the pooling arithmetic (bounds its float64 temporaries)
+_BLOCK = 65_536
 
 
 class DocumentEmbedder(TransformerMixin, BaseEstimator):
@@ -167,13 +178,20 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         return X
 
     def _remove_pc(self, X: np.ndarray) -> np.ndarray:
-        if self.pc_ is not None:
-            X = X - np.outer(X @ self.pc_, self.pc_)
-        if self.normalize:
-            norms = np.linalg.norm(X, axis=1)
-            ok = norms > 0
-            X[ok] /= norms[ok, None]
-        return X.astype(np.float32)
+        """Remove the common component and normalise, block by block into a float32 result."""
+        out = np.empty(X.shape, dtype=np.float32)
+        for s in range(0, len(X), _BLOCK):
+            B = X[s:s + _BLOCK]
+            if self.pc_ is not None:
+                B = B - np.outer(B @ self.pc_, self.pc_)
+            elif self.normalize:
+                B = B.copy()
+            if self.normalize:
+                norms = np.linalg.norm(B, axis=1)
+                ok = norms > 0
+                B[ok] /= norms[ok, None]
+            out[s:s + _BLOCK] = B
+        return out
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
         """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
