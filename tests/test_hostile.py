@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from textcluster import TextClusterer
+from textcluster import TextClusterer, make_embedder
 from textcluster.atomic import MARKER
 from textcluster.cli import main
 from textcluster.errors import InputError, ModelFileError
@@ -65,7 +65,7 @@ def no_leftovers(parent: Path):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
-    model = TextClusterer(k=3, random_state=0, embedding_params={"vector_size": 8, "epochs": 2, "min_count": 1})
+    model = TextClusterer(k=3, random_state=0, embedder=make_embedder("word2vec", vector_size=8, epochs=2, min_count=1))
     model.fit(DOCS)
     model.save(root / "model")
     src = root / "new.txt"

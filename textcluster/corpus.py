@@ -27,7 +27,7 @@ from typing import Iterator
 
 from .errors import InputError, TextclusterWarning
 
-__all__ = ["Document", "Corpus", "read_corpus"]
+__all__ = ["Document", "Corpus", "read_corpus", "texts_of"]
 
 _SNIFF_BYTES = 8192
 AUTO = "auto"
@@ -61,7 +61,7 @@ def _is_gzip(path: Path) -> bool:
     return path.name.lower().endswith(".gz") or path.name.endswith(".stdin-gz")
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+def open_binary(path: Path) -> io.BufferedIOBase:
     raw = open(path, "rb")
     if _is_gzip(path):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
@@ -91,7 +91,7 @@ def uncompressed_size(path: Path) -> int:
 def _check_not_binary(path: Path) -> None:
     """Refuse files whose first bytes contain NUL bytes (images, archives, executables) or are UTF-16/32."""
     try:
-        with _open_binary(path) as fh:
+        with open_binary(path) as fh:
             head = fh.read(_SNIFF_BYTES)
     except gzip.BadGzipFile as exc:
         raise InputError(f"{path} is not valid gzip ({exc}); remove the .gz suffix or re-compress it") from None
@@ -225,7 +225,7 @@ class Corpus:
         cap = self.max_doc_bytes
         shown = self.path if path == self._source else path
         try:
-            with _open_binary(path) as fh:
+            with open_binary(path) as fh:
                 i = 0
                 while True:
                     raw = fh.readline(cap + 3)
@@ -411,3 +411,22 @@ def _unlink_quietly(path: str) -> None:
 def read_corpus(path: str | os.PathLike, **options) -> Corpus:
     """Open a corpus as a restartable stream of :class:`Document` (see :class:`Corpus`)."""
     return Corpus(path, **options)
+
+
+def texts_of(docs) -> tuple[list[str], list[Document] | None]:
+    """Materialise ``docs`` (str or :class:`Document`) into texts; also returns the Documents when all are."""
+    if isinstance(docs, (str, bytes)):
+        raise InputError("docs must be a collection of documents, not a single string")
+    items = list(docs)
+    if not items:
+        raise InputError("no documents given")
+    if all(isinstance(d, Document) for d in items):
+        return [d.text for d in items], items
+    texts = []
+    for i, d in enumerate(items):
+        if isinstance(d, Document):
+            d = d.text
+        if not isinstance(d, str):
+            raise InputError(f"document {i} is {type(d).__name__}, expected str")
+        texts.append(d)
+    return texts, None

@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "textcluster-model"
 #: bump when the layout changes incompatibly; older versions are refused with a clear message.
-FORMAT_VERSION = 1
+#: 2: the pipeline's stages are parameters (embedder / reducer / clusterer), "no reducer" is a Passthrough.
+FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 
 #: modules whose estimators the writer descends into (what it may save is safeload's allow-list)
@@ -88,6 +89,18 @@ def _plain(value: Any):
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: _plain(v) for k, v in value.items()}
     raise TypeError(type(value).__name__)
+
+
+def _is_fitted(est) -> bool:
+    """True when ``est`` has fitted state (an unfitted stage given as a parameter is saved as parameters)."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(est)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _class_path(obj, *, nn: bool = False) -> str:
@@ -167,7 +180,8 @@ class _Writer:
             from dataclasses import asdict
             return {"topic": _plain({k: (list(map(list, v)) if k == "words" else v)
                                      for k, v in asdict(value).items()})}
-        if mod.startswith("textcluster.nn") and hasattr(value, "save") and hasattr(type(value), "load"):
+        if mod.startswith("textcluster.nn") and hasattr(value, "save") and hasattr(type(value), "load") \
+                and _is_fitted(value):
             # torch models of textcluster.nn write their own folder: weights.safetensors + config.json
             sub = self._name(where, "")
             value.save(self.root / sub)
@@ -496,8 +510,8 @@ def read_config(path: str | os.PathLike) -> dict:
     return config
 
 
-def load_model(path: str | os.PathLike):
-    """Load a model saved by :func:`save_model`; returns a fitted ``TextClusterer``.
+def load_model(path: str | os.PathLike, cls: type):
+    """Load a model saved by :func:`save_model`; returns a fitted ``cls`` (``TextClusterer``).
 
     Raises
     ------
@@ -509,7 +523,7 @@ def load_model(path: str | os.PathLike):
     path = _model_dir(path)
     try:
         config = read_config(path)
-        model = _rebuild(path, config)
+        model = _rebuild(path, config, cls)
         _check_consistency(model)
         return model
     except ModelFileError:
@@ -521,9 +535,7 @@ def load_model(path: str | os.PathLike):
                              "the directory is damaged or from another version") from None
 
 
-def _rebuild(path: Path, config: dict):
-    from .pipeline import TextClusterer
-
+def _rebuild(path: Path, config: dict, TextClusterer: type):
     spec = config["model"]
     if spec.get("estimator") != _class_path(TextClusterer.__new__(TextClusterer)):
         raise ModelFileError(f"{path} holds a {spec.get('estimator')!r}, not a TextClusterer")

@@ -31,11 +31,15 @@ _CLASSES = [
     ("textcluster.embed.word2vec", "Word2VecEmbedder"), ("textcluster.embed.glove", "GloVeEmbedder"),
     ("textcluster.embed.deepwalk", "DeepWalkEmbedder"), ("textcluster.embed.lsa", "TfidfLsaEmbedder"),
     ("textcluster.embed.pretrained", "PretrainedEmbedder"), ("textcluster.reduce", "CappedPCA"),
-    ("textcluster.reduce", "UMAPReducer"), ("textcluster.cluster", "KMeansClusterer"),
+    ("textcluster.reduce", "UMAPReducer"), ("textcluster.reduce", "Passthrough"),
+    ("textcluster.cluster", "KMeansClusterer"), ("textcluster.distributed", "DaskKMeansClusterer"),
     ("textcluster.cluster", "MiniBatchKMeansClusterer"), ("textcluster.cluster", "HDBSCANClusterer"),
     ("sklearn.cluster", "KMeans"), ("sklearn.cluster", "MiniBatchKMeans"), ("sklearn.decomposition", "PCA"),
     ("sklearn.decomposition", "TruncatedSVD"), ("sklearn.feature_extraction.text", "TfidfVectorizer"),
     ("sklearn.feature_extraction.text", "TfidfTransformer"), ("hdbscan", "HDBSCAN"),
+    # torch models given as (unfitted) pipeline parameters: saved as parameters only
+    ("textcluster.nn", "AutoEncoder"), ("textcluster.nn", "VAE"), ("textcluster.nn", "DEC"),
+    ("textcluster.nn", "IDEC"), ("textcluster.nn", "ClusterGAN"),
 ]
 #: torch models of textcluster.nn (stored in their own sub-folder: config.json + weights.safetensors)
 NN_CLASSES = ("AutoEncoder", "VAE", "DEC", "IDEC", "ClusterGAN")
