@@ -86,7 +86,7 @@ def test_help_lists_options(capsys):
 
 def test_word_options_reach_the_word_embedders_of_a_combination():
     from textcluster.cli import _word_embedder_params
-    from textcluster.embed import make_embedder
+    from textcluster.registry import make_embedder
 
     p = _word_embedder_params("word2vec+tfidf-lsa", vector_size=50, window=10, epochs=10, min_count=None, workers=1)
     w2v = make_embedder("word2vec+tfidf-lsa", **p).embedders[0].word_embedder
@@ -183,9 +183,9 @@ def test_version_usage_and_help(capsys):
     assert code == 0 and out.strip() == f"textcluster {__version__}"
     code, out, _ = run(["cluster", "--help"], capsys)
     assert code == 0 and "Usage: textcluster cluster [OPTIONS] INPUT" in out and "{" not in out.split("\n")[0]
-    from textcluster.cluster import ALGORITHMS
+    from textcluster.registry import names
     flat = "".join(out.split())  # help text is wrapped (also inside "minibatch-kmeans")
-    assert all(a in flat for a in ALGORITHMS)
+    assert all(a in flat for a in names("clusterer"))
     code, out, _ = run(["table", "--help"], capsys)
     assert code == 0 and "images of" not in " ".join(out.split())
 

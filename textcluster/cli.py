@@ -17,10 +17,10 @@ import click
 import numpy as np
 import typer
 
-from .cluster import ALGORITHMS
-from .embed import EMBEDDINGS, POOLING_METHODS
+from .embed.pooling import POOLING_METHODS
 from .errors import InputError
-from .reduce import REDUCERS
+from .pipeline import STAGES
+from .registry import embedder_names, names
 
 #: the --k default, the same for cluster, images and table
 DEFAULT_K = 10
@@ -28,9 +28,9 @@ K_HELP = f"Number of clusters (default: the number of label classes when the inp
 
 
 def _default_k(labels) -> tuple[int, str]:
-    """(k, why) when --k is not given: the number of label classes when every item has a label, else DEFAULT_K."""
+    """(k, why) when --k is not given: the number of label classes when the items have labels, else DEFAULT_K."""
     if labels is not None:
-        n = len({str(v) for v in labels})
+        n = len({str(v) for v in labels if v is not None})
         if n >= 2:
             return n, f"{n} label classes"
     return DEFAULT_K, "default"
@@ -59,12 +59,12 @@ def _choice(default: str, names, help: str):
 def _embedding_option(default: str):
     """``--embedding``: an embedder name or the path of a pretrained vectors file (GloVe / word2vec)."""
     def check(value: str) -> str:
-        from .embed import is_embedding_name
+        from .registry import is_embedding_name
         if is_embedding_name(value):
             return value
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(EMBEDDINGS)} (or several joined by '+'), "
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(embedder_names())} (or several joined by '+'), "
                                  "nor an existing vectors file (GloVe or word2vec, text or binary)")
-    return typer.Option(default, help=f"Document vectors: {'|'.join(EMBEDDINGS)} (word2vec, glove, deepwalk "
+    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (word2vec, glove, deepwalk "
                         "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
                         "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
                         "word2vec+tfidf-lsa).", callback=check)
@@ -78,7 +78,9 @@ def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[
     ``--epochs`` is passed when given; otherwise a single word2vec/GloVe records its "auto" default, while
     DeepWalk and combinations keep each trainer's own default.
     """
-    words = ("word2vec", "glove", "deepwalk")
+    from .registry import word_embedder_names
+
+    words = word_embedder_names()
     parts = [embedding] if embedding in words else embedding.split("+")
     if not any(p in words for p in parts):
         return {}
@@ -121,10 +123,10 @@ def cluster_cmd(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
     embedding: str = _embedding_option("word2vec"),
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
-    reduce: str = _choice("auto", ["auto", *REDUCERS], "Reduce document vectors before clustering; auto = "
+    reduce: str = _choice("auto", ["auto", "none", *names("reducer")], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
-    algorithm: str = _choice("kmeans", list(ALGORITHMS), "Clustering: hdbscan finds the count and marks noise "
-                             "as -1; the others take --k."),
+    algorithm: str = _choice("kmeans", list(names("clusterer")), "Clustering: hdbscan finds the count and marks "
+                             "noise as -1; the others take --k."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help=K_HELP),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
@@ -144,6 +146,8 @@ def cluster_cmd(
                                                            "deepwalk: passes over the walks, default 1)."),
     min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
     workers: int = typer.Option(1, min=1, help="Training threads (1 = fully reproducible)."),
+    device: str = typer.Option("auto", help="Torch device of GloVe, the ae/vae reducers and dec/idec/clustergan: "
+                               "'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
     save_vectors: Optional[Path] = typer.Option(None, help="Also write the word vectors to this file "
                                                 "(word2vec text format; word embeddings only)."),
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores; corpora under 1,000 "
@@ -180,16 +184,15 @@ def cluster_cmd(
                          encoding_errors=encoding_errors)
     t_read = time.perf_counter()
     if stream is None:
-        stream = dask is not None or cache_dir is not None or \
-            (input.is_file() and input.stat().st_size > STREAM_BYTES)
+        stream = dask is not None or cache_dir is not None or corpus.uncompressed_bytes > STREAM_BYTES
     if not stream:
         docs = list(corpus)
         ids = [d.id for d in docs]
-        labels_true = [d.label for d in docs] if all(d.label is not None for d in docs) else None
+        labels_true = _partial_labels([d.label for d in docs])
     k_why = "--k"
     if k is None:
         found = labels_true if not stream else [d.label for d in corpus]  # streamed: one extra reading pass
-        k, k_why = _default_k(None if found is None or any(v is None for v in found) else found)
+        k, k_why = _default_k(found)
     embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                              min_count=min_count, workers=workers)
     ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
@@ -200,21 +203,24 @@ def cluster_cmd(
     if save_vectors is not None and embedding == "tfidf-lsa":
         raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
                          "not tfidf-lsa")
+    _check_outputs(out, input, save_vectors)
     cluster_params = {}
     if algorithm == "hdbscan":
         cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
-    model = TextClusterer(k=k, embedding=embedding, pooling=pooling, reduce=reduce, algorithm=algorithm,
+    from .registry import make_clusterer, make_embedder
+    model = TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
+                          reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params),
                           lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
-                          random_state=seed, embedding_params=embedding_params, cluster_params=cluster_params,
+                          random_state=seed, device=device,
                           tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         bars = RichProgress(enabled=None if not quiet else False)
         if stream:
             import contextlib
             from .distributed import connect
             with connect(dask) if dask else contextlib.nullcontext() as client:
                 model.fit_corpus(corpus, cache_dir=cache_dir, client=client, progress=bars)
-            ids, labels_true = model.doc_ids_, model.tokens_.labels
+            ids, labels_true = model.doc_ids_, _partial_labels(model.tokens_.labels or [])
         else:
             model.fit(docs, progress=bars)
         metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
@@ -224,13 +230,14 @@ def cluster_cmd(
         metrics.update(_vector_report(model.embedder_))
         if save_vectors is not None:
             from .embed import save_vectors as _save_vectors
-            _save_vectors(model.embedder_.wv_, save_vectors)
+            _save_vectors(model.embedder_.wv_, save_vectors, inputs=[input])
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
         metrics["streamed"] = bool(stream)
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
-        metrics["config"] = {"input": str(input), **{k_: v for k_, v in model.get_params().items()
-                                                      if not k_.endswith("_params")}}
+        metrics["config"] = {"input": str(input), "embedding": embedding, "pooling": pooling, "reduce": reduce,
+                             "algorithm": algorithm, **{k_: v for k_, v in model.get_params(deep=False).items()
+                                                        if k_ not in STAGES and not k_.endswith("_params")}}
         if map_:
             _write_maps(model, tmp, labels_true=labels_true, method=map_method, seed=seed, progress=bars,
                         metrics=metrics)
@@ -248,6 +255,31 @@ def cluster_cmd(
         typer.echo(str(out))
         return
     _print_summary(model, metrics, out)
+
+
+def _partial_labels(labels: list):
+    """All labels, None when no document has one; labels on only some documents are kept with a warning (the
+    agreement scores are then computed on the labelled documents, see report.clustering_metrics)."""
+    n = sum(lab is not None for lab in labels)
+    if n == 0:
+        return None
+    if n < len(labels):
+        warnings.warn(f"labels on {n} of {len(labels)} documents: nmi/ari/ami/acc are computed on those {n} "
+                      "(n_labelled in metrics.json)")
+    return labels
+
+
+def _check_outputs(out: Path, input: Path, save_vectors: Optional[Path]) -> None:
+    """Refuse bad --out / --save-vectors paths before the run (the writers check them again)."""
+    from .atomic import check_output
+
+    check_output(out, kind="dir", inputs=[input])
+    if save_vectors is not None:
+        vec, o = Path(os.path.realpath(save_vectors)), Path(os.path.realpath(out))
+        if o == vec or o in vec.parents:
+            raise InputError(f"--save-vectors {save_vectors} lies inside --out {out}, which is replaced as a "
+                             "whole; write the vectors elsewhere")
+        check_output(save_vectors, kind="file", inputs=[input], what="--save-vectors")
 
 
 def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progress, metrics: dict) -> None:
@@ -337,25 +369,21 @@ def predict_cmd(
     from .topics import text_snippet
 
     from . import TextClusterer, read_corpus
-    from .atomic import atomic_file
+    from .atomic import atomic_file, check_output
 
+    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()  # a folder: predictions.csv inside it
+    out = Path(out) / "predictions.csv" if is_dir else Path(out)
+    check_output(out, kind="file", inputs=[input, model_dir])
     model = TextClusterer.load(model_dir)
     docs = list(read_corpus(input, text_field=text_field, label_field=None, id_field=id_field,
                             encoding_errors=encoding_errors))
     labels = model.predict(docs)
-    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()
-    out = Path(out) / "predictions.csv" if is_dir else Path(out)
-    if is_dir:
-        out.parent.mkdir(parents=True, exist_ok=True)
     names = {t.cluster: t.label for t in model.topics_}
-    with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
+    with atomic_file(out, "w", newline="", encoding="utf-8", inputs=[input, model_dir]) as fh:
         w = csv.writer(fh)
         w.writerow(["id", "cluster", "topic", "text"])
         w.writerows([d.id, int(c), names.get(int(c), "noise"), text_snippet(d.text, 120)]
                     for d, c in zip(docs, labels))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(out, 0o666 & ~umask)  # an ordinary file, like cluster's outputs (the temporary file was 0600)
     if quiet:
         typer.echo(str(out))
         return
@@ -404,7 +432,7 @@ def compare_cmd(
     import json
 
     from . import read_corpus
-    from .atomic import atomic_dir
+    from .atomic import atomic_dir, check_output
     from .compare import compare_pipelines
     from .progress import RichProgress
 
@@ -412,13 +440,14 @@ def compare_cmd(
         k_list = None if ks is None else [int(v) for v in ks.split(",") if v.strip()]
     except ValueError:
         raise InputError(f"--ks must be comma-separated integers, got {ks!r}") from None
+    check_output(out, kind="dir", inputs=[input])
     docs = list(read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
                             encoding_errors=encoding_errors))
     result = compare_pipelines(docs, embeddings=_csv_names(embeddings), reducers=_csv_names(reducers),
                                algorithms=_csv_names(algorithms), ks=k_list, pooling=pooling, lang=lang,
                                spacy_model=spacy_model, random_state=seed,
                                progress=RichProgress(enabled=None if not quiet else False))
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         result.table.to_csv(tmp / "compare.csv", index=False)
         with open(tmp / "compare.json", "w", encoding="utf-8") as fh:
             json.dump(result.to_dict() | {"input": str(input)}, fh, indent=1, allow_nan=False)
@@ -483,7 +512,7 @@ def neighbors_cmd(
                                            "read instead of training."),
     corpus: Optional[Path] = typer.Option(None, help="Train word vectors on this corpus (same formats as "
                                           "`cluster`)."),
-    embedding: str = _choice("word2vec", ("word2vec", "glove", "deepwalk"), "Trainer used with --corpus."),
+    embedding: str = _choice("word2vec", lambda: names("word_vectors"), "Trainer used with --corpus."),
     topn: int = typer.Option(10, min=1, help="Neighbours shown per word."),
     save_vectors: Optional[Path] = typer.Option(None, help="Write the trained vectors here (word2vec text)."),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed."),
@@ -497,7 +526,8 @@ def neighbors_cmd(
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores)."),
 ) -> None:
     """Show the nearest words of WORDS by cosine similarity, from a vectors file or trained on a corpus."""
-    from .embed import WORD_EMBEDDERS, load_vectors, nearest_words, save_vectors as _save_vectors
+    from .embed import load_vectors, nearest_words, save_vectors as _save_vectors
+    from .registry import build
 
     if (vectors is None) == (corpus is None):
         raise InputError("give exactly one of --vectors FILE (read vectors) or --corpus INPUT (train on it)")
@@ -509,9 +539,9 @@ def neighbors_cmd(
         tokens = SpacyTokenizer(lang=lang, n_process=n_process).fit().transform(texts)
         params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                        min_count=min_count, workers=workers)
-        kv = WORD_EMBEDDERS[embedding](random_state=seed, **params).fit(tokens).wv_
+        kv = build("word_vectors", embedding, random_state=seed, **params).fit(tokens).wv_
     if save_vectors is not None:
-        _save_vectors(kv, save_vectors)
+        _save_vectors(kv, save_vectors, inputs=[vectors, corpus])
     for word in words:
         key = word.lower() if word not in kv.key_to_index else word
         pairs = nearest_words(kv, key, topn=topn)
@@ -522,9 +552,7 @@ def neighbors_cmd(
 
 # -- images and tables (the torch encoder core) -----------------------------------------------------------
 def _deep_options():
-    from .nn.methods import METHODS
-
-    return METHODS
+    return names("method")
 
 
 def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k: Optional[int], seed: int,
@@ -534,7 +562,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                   arch: str = "auto") -> None:
     """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
     from .atomic import atomic_dir
-    from .nn.methods import make_method
+    from .registry import make_method
     from .report import clustering_metrics, peak_rss_mb, write_results
 
     k_why = "--k"
@@ -550,7 +578,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                                                            else None, "checkpoint_every": checkpoint_every,
                                                            "resume": resume}))
     labels_list = None if labels_true is None else [str(v) for v in labels_true]
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=[input]) as tmp:
         t_fit = time.perf_counter()
         model.fit(X)
         t_done = time.perf_counter()
@@ -671,7 +699,8 @@ def _fail(message: str, code: int) -> None:
 
 
 class Terminated(BaseException):
-    """Raised in the main process on SIGTERM so that cleanup (temporary output folders) runs; exit 143."""
+    """Raised in the main process on SIGTERM (exit 143) or SIGHUP (exit 129) so that cleanup (temporary output
+    folders) runs; ``args[0]`` is the signal number."""
 
 
 def _install_sigterm():
@@ -684,15 +713,21 @@ def _install_sigterm():
 
     def on_term(signum, frame):
         if os.getpid() != main_pid:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
             return
-        raise Terminated()
+        raise Terminated(signum)
 
     try:
-        return signal.signal(signal.SIGTERM, on_term)
+        previous = signal.signal(signal.SIGTERM, on_term)
     except ValueError:  # not the main thread (e.g. main() called from a worker thread): keep the default
         return None
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup keeps ignoring
+        _PREVIOUS_HUP.append(signal.signal(signal.SIGHUP, on_term))
+    return previous
+
+
+_PREVIOUS_HUP: list = []
 
 
 class _LowerLevelFormatter(logging.Formatter):
@@ -726,8 +761,11 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
     except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", 130)
-    except Terminated:
-        _fail("terminated", 143)
+    except Terminated as exc:
+        import signal
+
+        hup = bool(exc.args) and exc.args[0] == getattr(signal, "SIGHUP", None)
+        _fail("hung up (SIGHUP); previous results are kept" if hup else "terminated", 129 if hup else 143)
     except (typer.TyperException, click.exceptions.ClickException) as exc:
         # Usage errors (unknown option, bad value): typer vendors its own click, so match both.
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `textcluster`: show the help, not an error
@@ -754,6 +792,8 @@ def main(argv: list[str] | None = None) -> None:
             import signal
 
             signal.signal(signal.SIGTERM, previous_sigterm)
+            while _PREVIOUS_HUP:
+                signal.signal(signal.SIGHUP, _PREVIOUS_HUP.pop())
     if code == 130:  # typer turns KeyboardInterrupt into a silent `return 130`
         _fail("interrupted", 130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -37,7 +37,13 @@ def clustering_metrics(X: np.ndarray, labels: np.ndarray, labels_true: Sequence 
         "silhouette": silhouette(X, labels, random_state=random_state),
     }
     if labels_true is not None:
-        m.update({k: round(v, 6) for k, v in external_scores(labels_true, labels).items()})
+        known = np.array([lab is not None for lab in labels_true], dtype=bool)
+        if known.all():
+            m.update({k: round(v, 6) for k, v in external_scores(labels_true, labels).items()})
+        elif known.any():  # labels on some documents only: score those, and say how many
+            kept = [lab for lab in labels_true if lab is not None]
+            m.update({k: round(v, 6) for k, v in external_scores(kept, labels[known]).items()})
+            m["n_labelled"] = int(known.sum())
     return m
 
 
@@ -62,7 +68,8 @@ def write_results(out: Path, *, ids: Sequence[str], labels: np.ndarray, labels_t
         w.writerow(["id", "cluster"] + (["label"] if labels_true is not None else [])
                    + (["topic"] if names is not None else []) + (["text"] if texts is not None else []))
         for i, (doc_id, c) in enumerate(zip(ids, labels)):
-            w.writerow([doc_id, int(c)] + ([labels_true[i]] if labels_true is not None else [])
+            gold = ([labels_true[i] if labels_true[i] is not None else ""] if labels_true is not None else [])
+            w.writerow([doc_id, int(c)] + gold
                        + ([names.get(int(c), "noise")] if names is not None else [])
                        + ([text_snippet(texts[i], SNIPPET_CHARS)] if texts is not None else []))
     if topics is not None:

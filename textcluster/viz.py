@@ -416,10 +416,21 @@ def write_map_html(path, coords, labels, *, plotlyjs: str = "directory", **kw) -
     """
     if plotlyjs not in ("directory", "inline"):
         raise InputError(f"plotlyjs must be 'directory' or 'inline', got {plotlyjs!r}")
+    from .atomic import atomic_file
+
     path = Path(path)
     fig = map_figure(coords, labels, **kw)
-    fig.write_html(path, include_plotlyjs=True if plotlyjs == "inline" else "directory", full_html=True,
-                   config={"responsive": True, "displaylogo": False})
+    if plotlyjs == "directory":  # plotly only writes the bundle for a path; the page is written through a handle
+        from plotly.offline import get_plotlyjs
+
+        bundle = get_plotlyjs()
+        js = path.parent / "plotly.min.js"
+        if not js.is_file() or js.stat().st_size != len(bundle.encode("utf-8")):
+            with atomic_file(js, "w", encoding="utf-8", what="map path") as fh:
+                fh.write(bundle)
+    with atomic_file(path, "w", encoding="utf-8", what="map path") as fh:
+        fig.write_html(fh, include_plotlyjs=True if plotlyjs == "inline" else "directory", full_html=True,
+                       config={"responsive": True, "displaylogo": False})
     return path
 
 
@@ -519,7 +530,10 @@ def write_map_png(path, coords, labels, *, topic_labels: dict[int, str] | None =
             h.set_alpha(1)
     ax.set_title(title if title is not None else f"{n:,} documents in {len(topics)} topics")
     fig.tight_layout()
-    fig.savefig(Path(path), dpi=dpi)
+    from .atomic import atomic_file
+
+    with atomic_file(path, "wb", what="map path") as fh:
+        fig.savefig(fh, dpi=dpi, format="png")
     return Path(path)
 
 
