@@ -297,7 +297,7 @@ def test_hostile_predict_outputs(tiny, tmp_path, capsys):
         "the input": (src, "is the input"),
         "the model config": (work / "config.json", "inside the saved model"),
         "inside the model": (work / "new.csv", "inside the saved model"),
-        "the model folder": (work, "is the input"),
+        "the model folder": (work, "inside the saved model"),
         "/dev/null": (Path("/dev/null"), "not a regular file"),
         "a long name": (tmp_path / ("x" * 250 + ".csv"), "shorter"),
         "a dangling link": (tmp_path / "dangling.csv", "does not exist"),

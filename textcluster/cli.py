@@ -28,9 +28,9 @@ K_HELP = f"Number of clusters (default: the number of label classes when the inp
 
 
 def _default_k(labels) -> tuple[int, str]:
-    """(k, why) when --k is not given: the number of label classes when the items have labels, else DEFAULT_K."""
+    """(k, why) when --k is not given: the number of label classes when every item has a label, else DEFAULT_K."""
     if labels is not None:
-        n = len({str(v) for v in labels if v is not None})
+        n = len({str(v) for v in labels})
         if n >= 2:
             return n, f"{n} label classes"
     return DEFAULT_K, "default"
@@ -125,8 +125,8 @@ def cluster_cmd(
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
     reduce: str = _choice("auto", ["auto", "none", *names("reducer")], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
-    algorithm: str = _choice("kmeans", list(names("clusterer")), "Clustering: hdbscan finds the count and marks "
-                             "noise as -1; the others take --k."),
+    algorithm: str = _choice("kmeans", list(names("clusterer")), "Clustering: hdbscan finds the count and marks noise "
+                             "as -1; the others take --k."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help=K_HELP),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
@@ -192,7 +192,7 @@ def cluster_cmd(
     k_why = "--k"
     if k is None:
         found = labels_true if not stream else [d.label for d in corpus]  # streamed: one extra reading pass
-        k, k_why = _default_k(found)
+        k, k_why = _default_k(None if found is None or any(v is None for v in found) else found)
     embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                              min_count=min_count, workers=workers)
     ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
@@ -366,12 +366,11 @@ def predict_cmd(
     """Assign new documents to the clusters of a saved model; write a CSV with id, cluster, topic and text."""
     import csv
 
-    from .topics import text_snippet
-
     from . import TextClusterer, read_corpus
     from .atomic import atomic_file, check_output
+    from .topics import text_snippet
 
-    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()  # a folder: predictions.csv inside it
+    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()
     out = Path(out) / "predictions.csv" if is_dir else Path(out)
     check_output(out, kind="file", inputs=[input, model_dir])
     model = TextClusterer.load(model_dir)
@@ -384,6 +383,9 @@ def predict_cmd(
         w.writerow(["id", "cluster", "topic", "text"])
         w.writerows([d.id, int(c), names.get(int(c), "noise"), text_snippet(d.text, 120)]
                     for d, c in zip(docs, labels))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(out, 0o666 & ~umask)  # an ordinary file, like cluster's outputs (the temporary file was 0600)
     if quiet:
         typer.echo(str(out))
         return

@@ -165,7 +165,7 @@ class Comparison:
         ``error`` (why a configuration failed; failed rows are last).
     recommendation : dict
         The recommended configuration as ``textcluster cluster`` options (embedding, reduce, algorithm, k,
-        pooling) and ``chosen_by``: with labels the row with the highest NMI, else the first row under the
+        pooling), and ``chosen_by``: with labels the row with the highest NMI, else the first row under the
         selection rule.
     label_free : dict
         The first row under the label-free selection rule (the recommendation when there are no labels).

@@ -251,8 +251,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
             self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
                                          dtype=np.float32)
         with self._stage(progress, "cluster"):
-            self.labels_ = np.asarray(_fit_without_empty(self.clusterer_, self.embedding_, self.vectors_,
-                                                         self.n_empty_docs_), dtype=np.int64)
+            self.labels_ = _fit_without_empty(self.clusterer_, self.embedding_, self.vectors_, self.n_empty_docs_)
         with self._stage(progress, "topics"):
             self.topics_ = topics(self) if topics else compute_topics(self)
             update_topic_centroids(self)
@@ -323,7 +322,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self._check_fitted()
         texts, _ = texts_of(docs)
         X = self.embedder_.transform(self.tokenizer_.transform(texts))
-        Z = np.asarray(self.reducer_.transform(X), dtype=np.float32)
+        Z = X if self.reducer_ is None else np.asarray(self.reducer_.transform(X), dtype=np.float32)
         labels = apply_label_changes(self, self.clusterer_.predict(Z), Z)
         labels[~np.any(X, axis=1)] = -1  # no known word: noise, as in fit
         return labels

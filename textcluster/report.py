@@ -68,8 +68,8 @@ def write_results(out: Path, *, ids: Sequence[str], labels: np.ndarray, labels_t
         w.writerow(["id", "cluster"] + (["label"] if labels_true is not None else [])
                    + (["topic"] if names is not None else []) + (["text"] if texts is not None else []))
         for i, (doc_id, c) in enumerate(zip(ids, labels)):
-            gold = ([labels_true[i] if labels_true[i] is not None else ""] if labels_true is not None else [])
-            w.writerow([doc_id, int(c)] + gold
+            w.writerow([doc_id, int(c)] + ([labels_true[i] if labels_true[i] is not None else ""]
+                                           if labels_true is not None else [])
                        + ([names.get(int(c), "noise")] if names is not None else [])
                        + ([text_snippet(texts[i], SNIPPET_CHARS)] if texts is not None else []))
     if topics is not None:

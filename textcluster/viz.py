@@ -414,23 +414,23 @@ def write_map_html(path, coords, labels, *, plotlyjs: str = "directory", **kw) -
     plotly.js in the page (one self-contained file, 4.8 MB larger). ``kw`` goes to :func:`map_figure`.
     Returns the path.
     """
-    if plotlyjs not in ("directory", "inline"):
-        raise InputError(f"plotlyjs must be 'directory' or 'inline', got {plotlyjs!r}")
     from .atomic import atomic_file
 
+    if plotlyjs not in ("directory", "inline"):
+        raise InputError(f"plotlyjs must be 'directory' or 'inline', got {plotlyjs!r}")
     path = Path(path)
     fig = map_figure(coords, labels, **kw)
-    if plotlyjs == "directory":  # plotly only writes the bundle for a path; the page is written through a handle
-        from plotly.offline import get_plotlyjs
-
-        bundle = get_plotlyjs()
-        js = path.parent / "plotly.min.js"
-        if not js.is_file() or js.stat().st_size != len(bundle.encode("utf-8")):
-            with atomic_file(js, "w", encoding="utf-8", what="map path") as fh:
-                fh.write(bundle)
+    config = {"responsive": True, "displaylogo": False}
     with atomic_file(path, "w", encoding="utf-8", what="map path") as fh:
         fig.write_html(fh, include_plotlyjs=True if plotlyjs == "inline" else "directory", full_html=True,
-                       config={"responsive": True, "displaylogo": False})
+                       config=config)
+    if plotlyjs == "directory":  # plotly writes the bundle itself only when given a path, not a file
+        from plotly.offline import get_plotlyjs
+
+        js = path.parent / "plotly.min.js"
+        if not js.is_file():
+            with atomic_file(js, "w", encoding="utf-8", what="map path") as fh:
+                fh.write(get_plotlyjs())
     return path
 
 
