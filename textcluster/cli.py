@@ -509,7 +509,8 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
 
 def _deep_common():
     return dict(
-        method=_choice("ae-kmeans", _deep_options, "Clustering method (kmeans = raw features baseline)."),
+        method=_choice("kmeans", _deep_options, "Clustering method: kmeans on the scaled columns (no deep method "
+                       "beat it on scikit-learn's tables, docs/benchmarks.md), or a deep one."),
         images_method=_choice("n2d", _deep_options, "Clustering method: n2d = autoencoder + UMAP + KMeans "
                               "(kmeans = raw pixels baseline)."),
         k=typer.Option(None, "--k", min=1, help="Number of clusters (default: number of label classes, else 10)."),
@@ -567,6 +568,9 @@ def table_cmd(
     columns: Optional[str] = typer.Option(None, help="Comma-separated feature columns (default: all numeric)."),
     impute: str = _choice("none", ("none", "mean", "median", "drop"), "Missing values: refuse (none), fill with "
                                                                       "the column mean/median, or drop rows."),
+    scale: str = _choice("auto", ("auto", "standard", "robust", "minmax", "none"), "Scaling of the numeric "
+                         "columns: auto = none when they share one scale, minmax when some are heavy-tailed, else "
+                         "standard (z-scores); robust = (x - median) / IQR."),
     method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
     arch: str = _DC["arch"],
@@ -574,18 +578,21 @@ def table_cmd(
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
 ) -> None:
-    """Cluster the rows of a table (numeric columns standardised); same outputs as `textcluster images`."""
+    """Cluster the rows of a table (numeric columns scaled, few-valued text columns one-hot encoded); same
+    outputs as `textcluster images`."""
     from .tabular import read_table
 
     t0 = time.perf_counter()
-    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute,
+    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute, scale=scale,
                      columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
     t_read = time.perf_counter()
     _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
                   pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
                   checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
-                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped})
+                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped,
+                         "scale": tab.scale, "scale_requested": scale, "scale_reason": tab.scale_reason,
+                         "categorical": tab.categorical, "skipped_columns": tab.skipped})
 
 
 def _fail(message: str, code: int) -> None:
