@@ -456,7 +456,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                   device: str, out: Path, quiet: bool, input_shape, epochs: Optional[int],
                   pretrain_epochs: Optional[int], batch_size: Optional[int], checkpoint_dir: Optional[Path],
                   checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict,
-                  arch: str = "auto") -> None:
+                  arch: str = "auto", max_seconds: Optional[float] = None) -> None:
     """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
     from .atomic import atomic_dir
     from .nn.methods import make_method
@@ -476,15 +476,22 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                                                            else None, "checkpoint_every": checkpoint_every,
                                                            "resume": resume}))
     labels_list = None if labels_true is None else [str(v) for v in labels_true]
+    from .nn.training import progress_lines, time_limit
+
     with atomic_dir(out) as tmp:
         t_fit = time.perf_counter()
-        model.fit(X)
+        # piped or logged (no terminal for a bar): a plain progress line every 10 s of training
+        lines = 10.0 if not quiet and not sys.stderr.isatty() else None
+        with progress_lines(lines), time_limit(max_seconds) as cut:
+            model.fit(X)
         t_done = time.perf_counter()
         labels = np.asarray(model.labels_)
         emb = X if method == "kmeans" else np.asarray(model.transform(X))
         metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
         metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
         metrics["epochs"] = getattr(model, "n_epochs_", None)
+        if cut:
+            metrics["stopped_by_max_seconds"] = [{"phase": p, "epochs": e} for p, e in cut]
         metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
                              "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
                              **extra}
@@ -516,7 +523,10 @@ def _deep_common():
         k=typer.Option(None, "--k", min=1, help="Number of clusters (default: number of label classes, else 10)."),
         seed=typer.Option(0, help="Random seed (torch, KMeans)."),
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
-        epochs=typer.Option(None, min=0, help="Training epochs (default: scaled to the data size)."),
+        epochs=typer.Option(None, min=0, help="Training epochs (default: a step and compute budget that follows "
+                            "the data size, the network and the device; more on CUDA)."),
+        max_seconds=typer.Option(None, min=1, help="Stop training after this many seconds (at an epoch boundary; "
+                                 "results then depend on machine speed)."),
         pretrain_epochs=typer.Option(None, min=0, help="DEC/IDEC autoencoder pretraining epochs."),
         arch=_choice("auto", lambda: ("auto", "mlp", "conv"), "Network trunk: auto = conv for images of 16x16 "
                      "pixels or more, else mlp (the DEC/IDEC papers' d-500-500-2000-10)."),
@@ -542,7 +552,7 @@ def images_cmd(
     method: str = _DC["images_method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"],
     device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
-    arch: str = _DC["arch"],
+    arch: str = _DC["arch"], max_seconds: Optional[float] = _DC["max_seconds"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -556,7 +566,7 @@ def images_cmd(
     _run_features(ds.flat(), ds.ids, ds.labels, input=input, kind="images", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=ds.shape, epochs=epochs,
                   pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
                   extra={"image_shape": list(ds.shape)})
 
 
@@ -573,7 +583,7 @@ def table_cmd(
                          "standard (z-scores); robust = (x - median) / IQR."),
     method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
-    arch: str = _DC["arch"],
+    arch: str = _DC["arch"], max_seconds: Optional[float] = _DC["max_seconds"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -589,7 +599,7 @@ def table_cmd(
     _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
                   pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
                   extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped,
                          "scale": tab.scale, "scale_requested": scale, "scale_reason": tab.scale_reason,
                          "categorical": tab.categorical, "skipped_columns": tab.skipped})

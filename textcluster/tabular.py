@@ -59,11 +59,13 @@ def choose_scale(F: np.ndarray) -> tuple[str, str]:
 
     KMeans and the deep models measure distances, so what matters is how much each column can move them:
 
-    1. **Shared scale -> "none".** When no column's spread (max - min) exceeds the median column's by more
-       than :data:`SHARED_SCALE_RATIO` (one order of magnitude), the columns are read as measurements in one
+    1. **Shared scale -> "none".** When no column's spread (max - min) exceeds the median spread (taken on a
+       log scale) by more than :data:`SHARED_SCALE_RATIO` (one order of magnitude), the columns are read as
+       measurements in one
        unit (pixel intensities, lengths in cm): their relative spreads carry information (a near-blank border
        pixel should count little), so they are left as they are. Per-column scaling would inflate near-constant
-       columns to the weight of the informative ones.
+       columns to the weight of the informative ones. (Only columns that would *dominate* distances count
+       against a shared scale: a column much narrower than the rest is kept and weighs little.)
     2. **Heterogeneous units, heavy tails -> "minmax".** Otherwise columns must be put on one footing. When
        at least a quarter of the columns have more than :data:`FAR_OUT_FRACTION` of their values beyond
        Tukey's far-out fences (Q1 - 3 IQR, Q3 + 3 IQR; a normal column has about 2 in a million there), each
@@ -78,7 +80,8 @@ def choose_scale(F: np.ndarray) -> tuple[str, str]:
     if not live.any():
         return "none", "every column is constant"
     s = spread[live]
-    ratio = float(s.max() / np.median(s))
+    typical = float(np.exp(np.median(np.log(s))))  # median on a log scale: with 2 columns, their geometric mean
+    ratio = float(s.max() / typical)
     if ratio <= SHARED_SCALE_RATIO:
         return "none", (f"columns share one scale (widest spread {ratio:.1f}x the median, <= "
                         f"{SHARED_SCALE_RATIO:g}x): left unscaled")
@@ -197,7 +200,7 @@ def read_table(path: str | os.PathLike, *, label_field: str | None = None, id_fi
         others = [str(c) for c in df.columns if c not in skip]
         raise InputError(f"{path} has no numeric column to cluster on (columns: {', '.join(others[:10]) or 'none'}"
                          f"{' ...' if len(others) > 10 else ''}); textcluster table needs at least one")
-    F = df[feats].to_numpy(dtype=np.float64)
+    F = np.array(df[feats].to_numpy(dtype=np.float64), copy=True)  # a single column can be a read-only view
     F[~np.isfinite(F)] = np.nan
     nan = np.isnan(F)
     n_dropped = 0

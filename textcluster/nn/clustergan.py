@@ -13,9 +13,8 @@ import numpy as np
 from ._lazy import F, torch
 from sklearn.base import ClusterMixin, TransformerMixin
 
-from .autoencoder import auto_epochs
 from .base import DeepEstimator
-from .training import train_epochs
+from .training import auto_epochs, forward_macs, train_epochs
 
 __all__ = ["ClusterGAN"]
 
@@ -39,7 +38,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     scaling : str
         Input scaling; "minmax" maps data to [-1, 1] to match the generator's tanh output.
     max_epochs : int or "auto"
-        Epochs ("auto": about 8,000 critic steps, 10-300 epochs).
+        Epochs ("auto": ``BUDGETS["clustergan"]`` of the device: on CPU at most 8,000 critic steps and 300
+        epochs, fewer for costly networks; on CUDA up to 100,000 critic steps).
     batch_size, lr, weight_decay : Adam settings (both optimizers).
     gan_loss : "wgan-gp" or "standard"
         "wgan-gp" (the reference implementation's): Wasserstein critic with a gradient penalty (weight
@@ -47,6 +47,9 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         the non-saturating GAN loss on logits, one generator step per discriminator step.
     n_critic, gp_weight : int, float
         Critic steps per generator step and gradient-penalty weight (``gan_loss="wgan-gp"`` only).
+    conv_channels : (int, int)
+        Channels of the conv layers (``arch="conv"``): the paper's MNIST networks, (64, 128) -- generator
+        FC 1024, FC 7x7x128, up-conv 64, up-conv 1; discriminator and encoder conv 64, conv 128, FC 1024.
     device, random_state, verbose, checkpoint_dir, checkpoint_every, resume : as AutoEncoder.
 
     Attributes
@@ -64,7 +67,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                  beta_c: float = 10.0, hidden: str | Sequence[int] = "auto", arch: str = "auto",
                  input_shape: Sequence[int] | None = None, scaling: str = "minmax", max_epochs: int | str = "auto",
                  batch_size: int = 64, lr: float = 1e-4, weight_decay: float = 2.5e-5, gan_loss: str = "wgan-gp",
-                 n_critic: int = 5, gp_weight: float = 10.0, device: str = "auto",
+                 n_critic: int = 5, gp_weight: float = 10.0, conv_channels: Sequence[int] = (64, 128),
+                 device: str = "auto",
                  random_state: int | None = 0, verbose: bool = False, checkpoint_dir: str | None = None,
                  checkpoint_every: int = 10, resume: bool = False):
         self.k = k
@@ -83,6 +87,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         self.gan_loss = gan_loss
         self.n_critic = n_critic
         self.gp_weight = gp_weight
+        self.conv_channels = conv_channels
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -98,9 +103,11 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         else:
             hidden = tuple(int(h) for h in self.hidden)
         shape, zdim = self.input_shape_, self.latent_dim + self.k
-        self.generator_ = Decoder(zdim, shape, hidden, arch=self.arch_, batchnorm=True, out_activation="tanh")
-        self.discriminator_ = Encoder(shape, 1, hidden, arch=self.arch_, activation="leaky_relu")
-        self.encoder_ = Encoder(shape, zdim, hidden, arch=self.arch_, activation="leaky_relu")
+        ch = tuple(int(c) for c in self.conv_channels)
+        self.generator_ = Decoder(zdim, shape, hidden, arch=self.arch_, batchnorm=True, out_activation="tanh",
+                                  channels=ch)
+        self.discriminator_ = Encoder(shape, 1, hidden, arch=self.arch_, activation="leaky_relu", channels=ch)
+        self.encoder_ = Encoder(shape, zdim, hidden, arch=self.arch_, activation="leaky_relu", channels=ch)
 
     def _sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.device_
@@ -169,7 +176,12 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                     counter["last"] = generator_step(len(idx))
                 return {**terms, **counter.get("last", {})}
 
-            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=8000, hi=300)
+            z1 = torch.zeros(1, self.latent_dim + self.k, device=dev)
+            g_cost, d_cost, e_cost = forward_macs(G, z1), forward_macs(D, Xt[:1]), forward_macs(E, Xt[:1])
+            # a critic step: G forward, D on real + fake + the gradient penalty; every n_critic: G, E and D again
+            cost = g_cost + 3 * d_cost + (g_cost + e_cost + d_cost) / (self.n_critic if wgan else 1)
+            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, phase="clustergan", device=dev,
+                                 cost=cost)
             self.history_ = train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                                          modules={"generator": G, "discriminator": D, "encoder": E},
                                          optimizers={"ge": opt_ge, "d": opt_d}, phase="clustergan",
