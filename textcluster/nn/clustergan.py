@@ -1,5 +1,6 @@
 """ClusterGAN (Mukherjee et al. 2019): a GAN whose latent code is [Gaussian noise z_n, one-hot cluster z_c],
-plus an encoder that inverts the generator; an item's cluster is the argmax of its encoded z_c part.
+plus an encoder that inverts the generator; items are clustered by KMeans on their encoding [z_n, softmax z_c]
+(as the reference implementation evaluates it) or by the argmax of the z_c part.
 
 Losses per minibatch (Adam, betas (0.5, 0.9)):
 - generator + encoder: non-saturating GAN loss + ``beta_n`` * MSE(E_n(G(z)), z_n) + ``beta_c`` * CE(E_c(G(z)), c);
@@ -47,6 +48,10 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         the non-saturating GAN loss on logits, one generator step per discriminator step.
     n_critic, gp_weight : int, float
         Critic steps per generator step and gradient-penalty weight (``gan_loss="wgan-gp"`` only).
+    assign : "kmeans" or "argmax"
+        How items get clusters: "kmeans" (the reference implementation's evaluation) runs KMeans (``n_init``
+        restarts) on the encoded ``[z_n, softmax(z_c)]`` and new items go to the nearest centre; "argmax" takes
+        the largest entry of the encoded one-hot part.
     conv_channels : (int, int)
         Channels of the conv layers (``arch="conv"``): the paper's MNIST networks, (64, 128) -- generator
         FC 1024, FC 7x7x128, up-conv 64, up-conv 1; discriminator and encoder conv 64, conv 128, FC 1024.
@@ -61,6 +66,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     """
 
     _modules = ("generator_", "discriminator_", "encoder_")
+    _arrays = ("mean_", "scale_", "cluster_centers_")
     _default_scaling = "minmax"
 
     def __init__(self, k: int = 10, *, latent_dim: int = 30, sigma: float = 0.1, beta_n: float = 10.0,
@@ -68,7 +74,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                  input_shape: Sequence[int] | None = None, scaling: str = "minmax", max_epochs: int | str = "auto",
                  batch_size: int = 64, lr: float = 1e-4, weight_decay: float = 2.5e-5, gan_loss: str = "wgan-gp",
                  n_critic: int = 5, gp_weight: float = 10.0, conv_channels: Sequence[int] = (64, 128),
-                 device: str = "auto",
+                 assign: str = "kmeans", n_init: int = 20, device: str = "auto",
                  random_state: int | None = 0, verbose: bool = False, checkpoint_dir: str | None = None,
                  checkpoint_every: int = 10, resume: bool = False):
         self.k = k
@@ -88,6 +94,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.conv_channels = conv_channels
+        self.assign = assign
+        self.n_init = n_init
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -130,6 +138,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
             raise InputError(f"gan_loss must be 'wgan-gp' or 'standard', got {self.gan_loss!r}")
         if not isinstance(self.n_critic, (int, np.integer)) or self.n_critic < 1:
             raise InputError(f"n_critic must be a positive integer, got {self.n_critic!r}")
+        if self.assign not in ("kmeans", "argmax"):
+            raise InputError(f"assign must be 'kmeans' or 'argmax', got {self.assign!r}")
         self._setup(X)
         self.device_ = dev = self._device()
         with self._seeded(dev):
@@ -187,8 +197,24 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                                          optimizers={"ge": opt_ge, "d": opt_d}, phase="clustergan",
                                          checkpointer=self._checkpointer(), verbose=self.verbose, drop_last=True)
         self.n_epochs_ = len(self.history_)
-        self.labels_ = self.predict(X)
+        Z = self.transform(X)
+        if self.assign == "kmeans":
+            from sklearn.cluster import KMeans
+
+            km = KMeans(self.k, n_init=self.n_init, random_state=self.random_state).fit(Z)
+            self.cluster_centers_ = km.cluster_centers_.astype(np.float32)
+        else:  # centres of the argmax clusters (for reference; prediction uses the argmax)
+            lab = Z[:, self.latent_dim:].argmax(1)
+            self.cluster_centers_ = np.stack([Z[lab == c].mean(0) if (lab == c).any() else np.zeros(Z.shape[1])
+                                              for c in range(self.k)]).astype(np.float32)
+        self.labels_ = self._assign(Z)
         return self
+
+    def _assign(self, Z: np.ndarray) -> np.ndarray:
+        if self.assign == "argmax" or not hasattr(self, "cluster_centers_"):  # (models saved before "kmeans")
+            return Z[:, self.latent_dim:].argmax(1).astype(np.int64)
+        d = ((Z[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)
+        return d.argmin(1).astype(np.int64)
 
     def transform(self, X) -> np.ndarray:
         """Encoded [z_n, softmax(z_c)]: float32 (n_samples, latent_dim + k)."""
@@ -198,9 +224,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         return self._batched(enc, self._validate(X, fitting=False))
 
     def predict(self, X) -> np.ndarray:
-        """Cluster of each item: argmax of the encoded one-hot part, int64 (n_samples,)."""
-        Z = self.transform(X)
-        return Z[:, self.latent_dim:].argmax(1).astype(np.int64)
+        """Cluster of each item (see ``assign``), int64 (n_samples,)."""
+        return self._assign(self.transform(X))
 
     def generate(self, n: int, cluster: int | None = None) -> np.ndarray:
         """Draw ``n`` items (in the input scale) from cluster ``cluster`` (random clusters when None)."""
