@@ -40,7 +40,7 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         Input scaling; "minmax" maps data to [-1, 1] to match the generator's tanh output.
     max_epochs : int or "auto"
         Epochs ("auto": ``BUDGETS["clustergan"]`` of the device: on CPU at most 8,000 critic steps and 300
-        epochs, fewer for costly networks; on CUDA up to 100,000 critic steps).
+        epochs, fewer for costly networks; on CUDA 40,000 critic steps, about 37 epochs of MNIST).
     batch_size, lr, weight_decay : Adam settings (both optimizers).
     gan_loss : "wgan-gp" or "standard"
         "wgan-gp" (the reference implementation's): Wasserstein critic with a gradient penalty (weight
