@@ -70,7 +70,7 @@ def load(dataset: str, limit: int | None):
 
 
 def run_images(args) -> list[dict]:
-    from textcluster.nn import make_method
+    from textcluster.registry import make_method
     from textcluster.nn.training import time_limit
 
     X, y, shape = load(args.dataset, args.limit)
@@ -123,9 +123,8 @@ def run_images(args) -> list[dict]:
 def run_text(args) -> list[dict]:
     """Embed stripped 20NG once (word2vec + mean pooling), then cluster with/without AE/VAE reduction."""
     from textcluster import TextClusterer
-    from textcluster.cluster import make_clusterer
     from textcluster.datasets import load_20newsgroups
-    from textcluster.reduce import make_reducer
+    from textcluster.registry import make_clusterer, make_embedder, make_reducer
 
     docs = list(load_20newsgroups())
     if args.limit:  # a random subset (the file is sorted by newsgroup, so a prefix would be one or two groups)
@@ -138,8 +137,8 @@ def run_text(args) -> list[dict]:
         V = np.load(args.cache, allow_pickle=False)
         print(json.dumps({"vectors_from": str(args.cache), "n": len(docs), "dim": int(V.shape[1])}), flush=True)
     else:
-        base = TextClusterer(k=20, embedding="word2vec", reduce="none", algorithm="kmeans", random_state=0,
-                             embedding_params={"workers": 2}).fit(docs)
+        base = TextClusterer(k=20, embedder=make_embedder("word2vec", workers=2), reducer="passthrough",
+                             clusterer="kmeans", random_state=0).fit(docs)
         V = base.vectors_
         if args.cache:
             np.save(args.cache, V)

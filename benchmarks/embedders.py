@@ -62,14 +62,14 @@ print(json.dumps({{"seconds": sec, "n_tokens": sum(map(len, tokens)), "n_docs": 
 EMBED = PREAMBLE + """
 from sklearn.preprocessing import normalize
 from textcluster import DocumentEmbedder, TfidfLsaEmbedder
-from textcluster.cluster import make_clusterer
-from textcluster.embed import WORD_EMBEDDERS
+from textcluster.registry import make_clusterer
+from textcluster.registry import build
 from textcluster.metrics import external_scores
 tokens, labels = load_tokens({tokens!r})
 seed = {seed}
 out = {{"stages": {{}}, "cpu": {{}}, "runs": {{}}}}
 t0, c0 = time.perf_counter(), time.process_time()
-word = WORD_EMBEDDERS[{embedder!r}](random_state=seed, **{params!r}).fit(tokens)
+word = build("word_vectors", {embedder!r}, random_state=seed, **{params!r}).fit(tokens)
 out["stages"]["fit"] = time.perf_counter() - t0
 out["cpu"]["fit"] = time.process_time() - c0
 out["fit_detail"] = getattr(word, "seconds_", None)
@@ -116,7 +116,7 @@ print(json.dumps(out))
 
 LSA = PREAMBLE + """
 from textcluster import TfidfLsaEmbedder
-from textcluster.cluster import make_clusterer
+from textcluster.registry import make_clusterer
 from textcluster.metrics import external_scores
 tokens, labels = load_tokens({tokens!r})
 t, c0 = time.perf_counter(), time.process_time()
@@ -137,7 +137,7 @@ print(json.dumps(out))
 
 # Combinations, exactly what make_embedder("a+b+...", pooling=P) computes: unit blocks, concatenated, unit rows.
 ENSEMBLE = PREAMBLE + """
-from textcluster.cluster import make_clusterer
+from textcluster.registry import make_clusterer
 from textcluster.metrics import external_scores
 _, labels = load_tokens({tokens!r})
 seed = {seed}

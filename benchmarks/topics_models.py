@@ -40,8 +40,8 @@ from textcluster.topics import extract_topics, npmi_coherence  # noqa: E402
 
 CONFIGS = {
     "word2vec + kmeans": dict(k=20),
-    "tfidf-lsa + kmeans": dict(k=20, embedding="tfidf-lsa"),
-    "word2vec + hdbscan": dict(algorithm="hdbscan"),
+    "tfidf-lsa + kmeans": dict(k=20, embedder="tfidf-lsa"),
+    "word2vec + hdbscan": dict(clusterer="hdbscan"),
 }
 
 
@@ -124,8 +124,7 @@ def part_compare(docs) -> dict:
 def part_bigrams(docs, labels) -> dict:
     """NPMI of the top-10 terms with words only / collocations / all bigrams, for the 20 newsgroups themselves
     and for TF-IDF/LSA + KMeans (k = 20) clusters."""
-    from textcluster.cluster import make_clusterer
-    from textcluster.embed import make_embedder
+    from textcluster.registry import make_clusterer, make_embedder
     from textcluster.tokenize import SpacyTokenizer
 
     tokens = SpacyTokenizer(n_process=-1).fit().transform([d.text for d in docs])

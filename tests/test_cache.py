@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score as nmi
 
-from textcluster import SpacyTokenizer, TextClusterer, read_corpus
-from textcluster.cache import (TokenCache, build_token_cache, embed_from_cache, local_mapper,
-                               topics_from_cache, train_word2vec_from_cache)
+from textcluster import SpacyTokenizer, TextClusterer, make_embedder, read_corpus
+from textcluster.cache import TokenCache, build_token_cache, local_mapper
+from textcluster.streaming import embed_from_cache, topics_from_cache, train_word2vec_from_cache
 from textcluster.errors import InputError
 
 
@@ -88,7 +88,7 @@ def test_cache_refuses_bad_input(tmp_path):
 
 @pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
 def test_pooling_from_cache_equals_document_embedder(cache, mem_tokens, pooling, tmp_path):
-    from textcluster.embed import make_embedder
+    from textcluster.registry import make_embedder
 
     de = make_embedder("word2vec", pooling=pooling, epochs=2, random_state=0)
     X = embed_from_cache(de, cache, tmp_path / "v.npy")
@@ -132,17 +132,17 @@ def test_topics_from_cache_equal_ctfidf(cache, mem_tokens):
 
 
 def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
-    streamed = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit_corpus(corpus)
-    memory = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit(list(corpus))
+    streamed = TextClusterer(k=8, random_state=0, embedder=make_embedder("word2vec", epochs=2)).fit_corpus(corpus)
+    memory = TextClusterer(k=8, random_state=0, embedder=make_embedder("word2vec", epochs=2)).fit(list(corpus))
     assert streamed.algorithm_ == "kmeans" and len(streamed.labels_) == len(memory.labels_)
     assert streamed.doc_ids_ == memory.doc_ids_ and streamed.texts_ is None
     assert set(streamed.embedder_.wv_.key_to_index) == set(memory.embedder_.wv_.key_to_index)
     assert len(streamed.topics_) == streamed.n_clusters_ == 8
     # predict goes through the ordinary in-memory path
     assert (streamed.predict(list(corpus)[:50]) == streamed.labels_[:50]).mean() > 0.9
-    import textcluster.cluster as C
-    monkeypatch.setattr(C, "LARGE_N", 100)
-    big = TextClusterer(k=8, random_state=0, embedding_params={"epochs": 2}).fit_corpus(corpus)
+    import textcluster.registry as R
+    monkeypatch.setattr(R, "LARGE_N", 100)
+    big = TextClusterer(k=8, random_state=0, embedder=make_embedder("word2vec", epochs=2)).fit_corpus(corpus)
     assert big.algorithm_ == "minibatch-kmeans" and type(big.clusterer_).__name__ == "MiniBatchKMeansClusterer"
     assert big.labels_.shape == (480,) and len(big.topics_) == big.n_clusters_  # quality: see the blobs test
 
@@ -150,7 +150,8 @@ def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
 def test_minibatch_kmeans_and_hdbscan_on_a_sample():
     from sklearn.datasets import make_blobs
 
-    from textcluster.cluster import HDBSCANClusterer, MiniBatchKMeansClusterer, make_clusterer, resolve_algorithm
+    from textcluster.cluster import HDBSCANClusterer, MiniBatchKMeansClusterer
+    from textcluster.registry import make_clusterer, resolve_clusterer as resolve_algorithm
 
     X, y = make_blobs(3000, n_features=8, centers=5, cluster_std=0.6, random_state=0)
     km = make_clusterer("minibatch-kmeans", k=5, random_state=0).fit(X)

@@ -46,7 +46,7 @@ def test_assign_to_nearest():
 
 def test_factory():
     assert make_clusterer("kmeans", k=7).k == 7
-    with pytest.raises(InputError, match="unknown algorithm"):
+    with pytest.raises(InputError, match="unknown clusterer"):
         make_clusterer("spectral")
 
 

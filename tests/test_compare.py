@@ -7,9 +7,8 @@ import pytest
 
 from textcluster import InputError
 from textcluster.cli import main
-from textcluster.cluster import ALGORITHMS
 from textcluster.compare import _names, compare_pipelines, default_ks, internal_scores
-from textcluster.reduce import REDUCERS
+from textcluster.registry import names
 
 
 def test_default_ks_scale_with_the_collection():
@@ -30,6 +29,7 @@ def test_internal_scores_prefer_the_true_partition():
 
 
 def test_names_come_from_the_registry():
+    ALGORITHMS = names("clusterer")
     assert _names("all", ALGORITHMS, (), "algorithm") == list(ALGORITHMS)
     assert _names(None, ALGORITHMS, ("kmeans", "not-registered"), "algorithm") == ["kmeans"]
     with pytest.raises(InputError, match="unknown algorithm 'nope'; choose from kmeans"):
@@ -123,6 +123,6 @@ def test_auto_reducer_runs_umap_before_hdbscan_only(demo_docs):
                           ks=[8])
     t = c.table
     assert set(t["reduce"]) == {"auto"}
-    assert dict(zip(t["algorithm"], t["reduced_with"])) == {"kmeans": "none", "hdbscan": "umap"}
+    assert dict(zip(t["algorithm"], t["reduced_with"])) == {"kmeans": "passthrough", "hdbscan": "umap"}
     assert t["error"].isna().all() and (t.loc[t["algorithm"] == "hdbscan", "n_clusters"] >= 2).all()
-    assert "auto" not in _names("all", REDUCERS, (), "reducer")
+    assert "auto" not in _names("all", names("reducer"), (), "reducer")

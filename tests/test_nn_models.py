@@ -7,11 +7,10 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 
-from textcluster.cluster import ALGORITHMS, make_clusterer
+from textcluster.registry import make_clusterer, make_method, make_reducer, names
 from textcluster.errors import InputError
 from textcluster.metrics import cluster_accuracy
-from textcluster.nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model, make_method
-from textcluster.reduce import REDUCERS, make_reducer
+from textcluster.nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +90,7 @@ def test_reducers_in_pipeline_and_clone(cls, digits, tmp_path):
 
 
 def test_registries_and_factory():
-    assert {"ae", "vae"} <= set(REDUCERS) and {"dec", "idec", "clustergan"} <= set(ALGORITHMS)
+    assert {"ae", "vae"} <= set(names("reducer")) and {"dec", "idec", "clustergan"} <= set(names("clusterer"))
     assert isinstance(make_reducer("vae", n_components=3), VAE)
     # the text reducer's KL weight is 0.01 (beta 1 collapses pooled document vectors); callers can override
     assert make_reducer("vae").beta == 0.01 and make_reducer("vae", beta=0.5).beta == 0.5 and VAE().beta == 1.0

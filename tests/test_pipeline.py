@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import textcluster
-from textcluster import InputError, TextClusterer, group_topics
+from textcluster import InputError, TextClusterer, make_clusterer, make_reducer, group_topics
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +29,14 @@ def test_predict_training_docs_matches_fit(fitted, demo_docs):
 
 
 def test_topic_words_name_the_subject(demo_docs):
-    model = TextClusterer(k=8, embedding="tfidf-lsa", random_state=0).fit(demo_docs)
+    model = TextClusterer(k=8, embedder="tfidf-lsa", random_state=0).fit(demo_docs)
     words = {w for t in model.topics_ for w, _ in t.words}
     assert {"guitar", "soil"} & words
 
 
 def test_hdbscan_pipeline_reports_noise(demo_docs):
-    model = TextClusterer(algorithm="hdbscan", embedding="tfidf-lsa", reduce="pca",
-                          reduce_params={"n_components": 10}).fit(demo_docs)
+    model = TextClusterer(clusterer="hdbscan", embedder="tfidf-lsa",
+                          reducer=make_reducer("pca", n_components=10)).fit(demo_docs)
     assert model.labels_.min() >= -1 and 0 <= model.noise_fraction_ < 1
     if model.noise_fraction_:
         assert model.topics_[-1].cluster == -1 and model.topics_[-1].label == "noise"
@@ -45,14 +45,14 @@ def test_hdbscan_pipeline_reports_noise(demo_docs):
 def test_group_topics_one_call():
     docs = ["the rocket reached orbit", "a new telescope sees the galaxy", "the astronauts launched",
             "bake the bread in the oven", "a recipe for tomato soup", "whisk the eggs and flour"] * 5
-    groups = group_topics(docs, k=2, embedding="tfidf-lsa")
+    groups = group_topics(docs, k=2, embedder="tfidf-lsa")
     assert len(groups) == 2 and sum(len(g.documents) for g in groups) == 30
     assert all(isinstance(g.label, str) and g.words for g in groups)
 
 
 def test_empty_documents_are_kept_and_counted():
     docs = ["rocket orbit launch"] * 10 + ["", "   "] + ["oven bread recipe"] * 10
-    model = TextClusterer(k=2, embedding="tfidf-lsa").fit(docs)
+    model = TextClusterer(k=2, embedder="tfidf-lsa").fit(docs)
     assert len(model.labels_) == 22 and model.n_empty_docs_ == 2
 
 

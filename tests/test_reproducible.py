@@ -34,9 +34,9 @@ print(json.dumps(out))
 """
 
 FAST = {
-    "word2vec-kmeans": {"k": 8, "embedding": "word2vec"},
-    "word2vec-sif-hdbscan": {"embedding": "word2vec", "pooling": "sif", "algorithm": "hdbscan"},
-    "tfidf-lsa-pca-kmeans": {"k": 8, "embedding": "tfidf-lsa", "reduce": "pca"},
+    "word2vec-kmeans": {"k": 8, "embedder": "word2vec"},
+    "word2vec-sif-hdbscan": {"embedder": "word2vec", "clusterer": "hdbscan"},
+    "tfidf-lsa-pca-kmeans": {"k": 8, "embedder": "tfidf-lsa", "reducer": "pca"},
 }
 
 
@@ -65,9 +65,9 @@ def test_same_seed_same_assignments_across_processes():
 
 @pytest.mark.slow
 def test_same_seed_same_assignments_glove_deepwalk():
-    from textcluster.embed import EMBEDDINGS
+    from textcluster.registry import embedder_names
 
-    configs = {f"{e}-kmeans": {"k": 8, "embedding": e} for e in ("glove", "deepwalk") if e in EMBEDDINGS}
+    configs = {f"{e}-kmeans": {"k": 8, "embedder": e} for e in ("glove", "deepwalk") if e in embedder_names()}
     if not configs:
         pytest.skip("GloVe / DeepWalk are not registered")
     _check(configs)

@@ -383,7 +383,7 @@ def saved_model(tmp_path_factory):
     from textcluster import TextClusterer
 
     d = tmp_path_factory.mktemp("model")
-    model = TextClusterer(k=3, embedding="tfidf-lsa", random_state=0).fit(TOPIC_DOCS)
+    model = TextClusterer(k=3, embedder="tfidf-lsa", random_state=0).fit(TOPIC_DOCS)
     model.save(d / "model")
     return d / "model"
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from textcluster import InputError, TextClusterer
+from textcluster import InputError, TextClusterer, make_clusterer, make_reducer
 from textcluster.topics import (ctfidf_words, extract_topics, npmi_coherence, representative_documents,
                                 topic_coherence, topic_hierarchy, topic_label)
 
@@ -87,7 +87,7 @@ def test_noise_is_its_own_group_last():
 
 @pytest.fixture(scope="module")
 def model(demo_docs):
-    return TextClusterer(k=8, embedding="tfidf-lsa").fit(demo_docs)
+    return TextClusterer(k=8, embedder="tfidf-lsa").fit(demo_docs)
 
 
 def test_hierarchy_and_cut(model):
@@ -137,7 +137,7 @@ def test_find_topic_lands_on_the_sport_cluster(model, demo_docs):
 
 
 def test_reduce_topics_merges_and_predict_follows(demo_docs):
-    m = TextClusterer(k=8, embedding="tfidf-lsa").fit(demo_docs)
+    m = TextClusterer(k=8, embedder="tfidf-lsa").fit(demo_docs)
     before = m.labels_.copy()
     m.reduce_topics(3)
     assert m.n_clusters_ == 3 and len(m.topics_) == 3
@@ -149,7 +149,7 @@ def test_reduce_topics_merges_and_predict_follows(demo_docs):
 
 
 def test_reassign_noise(demo_docs):
-    m = TextClusterer(embedding="tfidf-lsa", algorithm="hdbscan", cluster_params={"min_cluster_size": 6}).fit(demo_docs)
+    m = TextClusterer(embedder="tfidf-lsa", clusterer=make_clusterer("hdbscan", min_cluster_size=6)).fit(demo_docs)
     assert (m.labels_ < 0).any() and m.topics_[-1].label == "noise"
     m.reassign_noise()
     assert not (m.labels_ < 0).any() and all(t.cluster >= 0 for t in m.topics_)
@@ -171,6 +171,6 @@ def test_bigrams_never_change_word_scores():
 
 
 def test_fit_shows_the_cli_progress_bars_on_request(demo_docs, capsys):
-    TextClusterer(k=3, embedding="tfidf-lsa").fit(demo_docs[:60], progress=True)
+    TextClusterer(k=3, embedder="tfidf-lsa").fit(demo_docs[:60], progress=True)
     err = capsys.readouterr().err
     assert "tokenize" in err and "topics" in err

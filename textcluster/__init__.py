@@ -2,12 +2,14 @@
 import logging
 
 from .cache import TokenCache, build_token_cache
-from .cluster import HDBSCANClusterer, KMeansClusterer, MiniBatchKMeansClusterer, make_clusterer
+from .cluster import HDBSCANClusterer, KMeansClusterer, MiniBatchKMeansClusterer
 from .corpus import Corpus, Document, read_corpus
 from .cooccurrence import CooccurrenceCounter
 from .embed import (DeepWalkEmbedder, DocumentEmbedder, GloVeEmbedder, PretrainedEmbedder, TfidfLsaEmbedder,
-                    Word2VecEmbedder, load_vectors, make_embedder, nearest_words, save_vectors)
-from .errors import InputError, TextclusterWarning
+                    Word2VecEmbedder, load_vectors, nearest_words, save_vectors)
+from . import registry
+from .registry import make_clusterer, make_embedder, make_method, make_reducer
+from .errors import InputError, NotFittedError, TextclusterWarning
 from .metrics import cluster_accuracy, external_scores, silhouette
 from .compare import Comparison, compare_pipelines
 from .pipeline import TextClusterer, TopicGroup, group_topics
@@ -35,7 +37,7 @@ __all__ = [
     "cluster_accuracy", "external_scores", "silhouette",
     "TextClusterer", "TopicGroup", "group_topics",
     "MapProjector", "map_figure", "plot_word_neighbourhood", "write_maps",
-    "InputError", "TextclusterWarning",
+    "InputError", "NotFittedError", "TextclusterWarning", "registry", "make_reducer", "make_method",
     "AutoEncoder", "VAE", "AutoEncoderKMeans", "DEC", "IDEC", "ClusterGAN", "load_nn_model",
     "load_digits", "load_mnist", "load_fashion_mnist", "ImageSet", "read_images", "Table", "read_table",
 ]

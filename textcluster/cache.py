@@ -12,45 +12,40 @@ One pass over a :class:`~textcluster.corpus.Corpus` tokenizes it in partitions (
 The raw text is never held: memory is bounded by the vocabulary, one partition and the document vectors.
 :class:`TokenCache` is a re-iterable sequence of token lists (gensim trains from it) and can write gensim's
 ``corpus_file`` (LineSentence) format, so Word2Vec trains with ``corpus_file=`` on several cores.
-Document vectors are pooled batch by batch into a float32 memory-mapped ``.npy`` file
-(:func:`embed_from_cache`), and topic words are counted per cluster straight from the cache
-(:func:`topics_from_cache`).
+The pipeline's stages read it through :mod:`textcluster.streaming`: document vectors are pooled batch by
+batch into a float32 memory-mapped ``.npy`` file, and topic words are counted per cluster straight from the
+cache.
 
 Vocabulary ids are canonical (count descending, then word), so the same input gives the same cache
 byte for byte whether it was tokenized in one process, a process pool or on a Dask cluster.
 """
 from __future__ import annotations
 
-import collections
 import hashlib
 import json
 import logging
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import time
-import warnings
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from .errors import InputError
 
 __all__ = ["TokenCache", "EncodedPartition", "build_token_cache", "encode_tokens", "tokenize_partition",
-           "local_mapper", "pool_token_ids", "embed_from_cache", "train_word2vec_from_cache",
-           "topics_from_cache", "fit_streaming", "CACHE_VERSION"]
+           "local_mapper", "estimate_docs", "CACHE_VERSION", "BLOCK_DOCS"]
 
 logger = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 #: documents per tokenization partition (one pool or Dask task)
 PARTITION_DOCS = 2000
-_BLOCK_DOCS = 20_000  # documents per block in the later passes (pooling, topics, LineSentence)
+BLOCK_DOCS = 20_000  # documents per block in the later passes (pooling, topics, LineSentence)
 
 
 # -- partitions ---------------------------------------------------------------------------------------------
@@ -95,24 +90,12 @@ def encode_tokens(token_docs: Sequence[Sequence[str]], n_split: int = 0) -> Enco
     return EncodedPartition(list(index), ids, lengths, counts, df, int(n_split))
 
 
-_NLP_CACHE: dict = {}
-
-
 def tokenize_partition(settings: dict, texts: list[str]) -> EncodedPartition:
-    """Tokenize ``texts`` with ``SpacyTokenizer`` settings in this process (pool worker or Dask task).
+    """Tokenize ``texts`` with ``SpacyTokenizer`` settings in this process (pool worker or Dask task) and
+    encode them."""
+    from .tokenize import tokenize_texts
 
-    The spaCy pipeline is built once per process and settings, then reused by later partitions.
-    """
-    from .tokenize import _build_nlp, _tokenize_chunk
-
-    key = (settings["model"], settings["lang"], settings["lemmatize"])
-    nlp = _NLP_CACHE.get(key)
-    if nlp is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nlp = _NLP_CACHE[key] = _build_nlp(*key)
-    tokens, n_split = _tokenize_chunk(nlp, settings, texts)
-    return encode_tokens(tokens, n_split)
+    return encode_tokens(*tokenize_texts(settings, texts))
 
 
 #: A mapper runs ``tokenize_partition(settings, texts)`` over partitions and yields results in input order.
@@ -120,27 +103,12 @@ Mapper = Callable[[dict, Iterable[list]], Iterator[EncodedPartition]]
 
 
 def local_mapper(n_process: int = 1) -> Mapper:
-    """Mapper over ``n_process`` worker processes (1 = in this process), at most 2 partitions per worker
-    in flight so memory stays bounded by a few partitions."""
+    """Mapper over ``n_process`` worker processes (1 = in this process): the tokenizer's own process pool
+    (:func:`textcluster.tokenize.map_chunks`)."""
+    from .tokenize import map_chunks
+
     def run(settings: dict, partitions: Iterable[list]) -> Iterator[EncodedPartition]:
-        if n_process <= 1:
-            for texts in partitions:
-                yield tokenize_partition(settings, texts)
-            return
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ctx.Pool(n_process)
-        try:
-            pending: collections.deque = collections.deque()
-            for texts in partitions:
-                pending.append(pool.apply_async(tokenize_partition, (settings, texts)))
-                if len(pending) >= 2 * n_process:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-            pool.close()
-        finally:
-            pool.terminate()
-            pool.join()
+        return map_chunks(tokenize_partition, settings, partitions, n_process)
     return run
 
 
@@ -224,7 +192,7 @@ class TokenCache(Sequence):
         o = np.asarray(self.offsets[start:stop + 1])
         return np.asarray(self.tokens[o[0]:o[-1]]), np.diff(o)
 
-    def blocks(self, block_docs: int = _BLOCK_DOCS) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    def blocks(self, block_docs: int = BLOCK_DOCS) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """Yield ``(start, stop, flat ids, lengths)`` for consecutive blocks of documents."""
         for s in range(0, self.n_docs, block_docs):
             e = min(s + block_docs, self.n_docs)
@@ -294,15 +262,15 @@ def _fingerprint(corpus, settings: dict) -> str | None:
     return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _estimate_docs(corpus) -> int | None:
+def estimate_docs(corpus) -> int | None:
     """Number of documents of a one-document-per-line file (counted by newlines), for progress ETAs."""
     fmt, path = getattr(corpus, "format", None), getattr(corpus, "path", None)
     if fmt not in ("txt", "jsonl") or path is None or Path(path).is_dir():
         return None
-    from .corpus import _open_binary
+    from .corpus import open_binary
     n = 0
     try:
-        with _open_binary(Path(path)) as fh:
+        with open_binary(Path(path)) as fh:
             while chunk := fh.read(1 << 22):
                 n += chunk.count(b"\n")
     except Exception:  # noqa: BLE001 -- an estimate only; the real pass reports read errors
@@ -451,291 +419,3 @@ def _write_cache(corpus, settings, out: Path, mapper: Mapper, partition_docs: in
             "seconds": round(time.perf_counter() - t0, 3)}
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     logger.info("token cache: %d documents, %d tokens, %d words in %.1f s", n_docs, n_tokens, V, meta["seconds"])
-
-
-# -- word vectors and pooling ---------------------------------------------------------------------------------
-def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool | str = "auto"):
-    """Fit a :class:`~textcluster.embed.word2vec.Word2VecEmbedder` from the cache.
-
-    The vocabulary comes from the cache's counts (no scanning pass); training reads either the cache as
-    a token-list iterable (blocks of documents in a seeded random order, see
-    :class:`~textcluster.embed.skipgram.ShuffledSentences`) or, with ``corpus_file`` (``"auto"``: when ``embedder.workers > 1``), gensim's
-    ``corpus_file`` mode on the cache's LineSentence file, whose readers scale over cores. Sets the
-    embedder's ``wv_``, ``min_count_``, ``epochs_``, ``n_tokens_`` as its own ``fit`` does; returns it.
-    """
-    from gensim.models import Word2Vec
-
-    from .embed.word2vec import auto_epochs, auto_min_count, stable_hash
-
-    if cache.n_tokens == 0:
-        raise InputError("no tokens left after tokenization: every document is empty or filtered out")
-    p = embedder
-    for name, lo in (("vector_size", 1), ("window", 1), ("workers", 1), ("negative", 0)):
-        v = getattr(p, name)
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-            raise InputError(f"{name} must be an int >= {lo}, got {v!r}")
-    min_count = auto_min_count(cache.n_tokens) if p.min_count == "auto" else int(p.min_count)
-    epochs = auto_epochs(cache.n_tokens) if p.epochs == "auto" else int(p.epochs)
-    if not (cache.counts >= min_count).any():
-        min_count = 1
-    seed = int(np.random.default_rng().integers(2**31 - 1)) if p.random_state is None else int(p.random_state)
-    use_file = (p.workers > 1) if corpus_file == "auto" else bool(corpus_file)
-    model = Word2Vec(vector_size=int(p.vector_size), window=int(p.window), sg=int(p.sg), negative=int(p.negative),
-                     sample=float(p.sample), min_count=min_count, workers=int(p.workers), seed=seed,
-                     hashfxn=stable_hash)
-    model.build_vocab_from_freq(dict(zip(cache.words, cache.counts.tolist())), corpus_count=cache.n_docs)
-    logger.info("word2vec from cache: %d tokens, %d words kept, min_count=%d, epochs=%d, corpus_file=%s",
-                cache.n_tokens, len(model.wv), min_count, epochs, use_file)
-    if use_file:
-        model.train(corpus_file=str(cache.line_sentence()), total_words=cache.n_tokens, epochs=epochs)
-    else:
-        from .embed.skipgram import ShuffledSentences
-
-        model.train(ShuffledSentences(cache, seed, block_size=4096), total_examples=cache.n_docs, epochs=epochs)
-    p.wv_ = model.wv
-    p.min_count_, p.epochs_, p.n_tokens_ = min_count, epochs, cache.n_tokens
-    return p
-
-
-def pool_token_ids(word_idx: np.ndarray, lengths: np.ndarray, vectors: np.ndarray,
-                   weights: np.ndarray | None = None, *, normalize: bool = True) -> np.ndarray:
-    """Weighted mean word vector of each document, from word-vector row ids.
-
-    The id-level form of :func:`textcluster.embed.pooling.pool_vectors` (same arithmetic).
-
-    Parameters
-    ----------
-    word_idx : int array (n_tokens,)
-        Row of ``vectors`` of each token, documents back to back; -1 = unknown word (skipped).
-    lengths : int array (n,)
-        Tokens per document.
-    vectors : array (V, d); weights : array (V,), optional
-
-    Returns
-    -------
-    X : float32 array (n, d); documents with no known word are zero.
-    """
-    from .embed.pooling import pool_ids
-
-    n = len(lengths)
-    doc_idx = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    keep = word_idx >= 0
-    return pool_ids(doc_idx[keep], word_idx[keep], n, vectors, weights, normalize=normalize)
-
-
-def _pool_block(flat: np.ndarray, lengths: np.ndarray, remap: np.ndarray, vectors: np.ndarray,
-                weights, normalize: bool) -> np.ndarray:
-    return pool_token_ids(remap[flat], lengths, vectors, weights, normalize=normalize)
-
-
-#: A block mapper pools blocks ``(flat, lengths)`` with shared ``(remap, vectors, weights, normalize)`` and
-#: yields the pooled arrays in order.
-BlockMapper = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], tuple], Iterator[np.ndarray]]
-
-
-def _local_blocks(blocks, shared) -> Iterator[np.ndarray]:
-    for flat, lengths in blocks:
-        yield _pool_block(flat, lengths, *shared)
-
-
-def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | None = None, *,
-                     block_mapper: BlockMapper | None = None, block_docs: int = _BLOCK_DOCS,
-                     progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Fit ``doc_embedder``'s word vectors on the cache and pool every document, block by block.
-
-    Parameters
-    ----------
-    doc_embedder : DocumentEmbedder (or another embedder with ``fit_transform``)
-        A :class:`~textcluster.embed.pooling.DocumentEmbedder` is fitted in place (``word_embedder_``,
-        ``word_weights_``, ``pc_``, ``n_empty_`` set as by its own ``fit``) so it can ``transform`` new
-        documents. Word2Vec trains from the cache (:func:`train_word2vec_from_cache`); other word
-        embedders (GloVe, DeepWalk) read the cache as a sequence of token lists. Other embedders (e.g.
-        ``tfidf-lsa``) run ``fit_transform`` on the cache in memory.
-    out : path, optional
-        float32 ``.npy`` file for the vectors (memory-mapped); default ``vectors.npy`` in the cache folder.
-    block_mapper : callable, optional
-        Runs the pooling blocks (default: in this process; :func:`textcluster.distributed.dask_block_mapper`
-        runs them as Dask tasks).
-
-    Returns
-    -------
-    X : float32 array (n_docs, d), a read-write memmap for word embedders.
-    """
-    from sklearn.base import clone
-
-    from .embed.pooling import POOLING_METHODS, DocumentEmbedder
-    from .embed.word2vec import Word2VecEmbedder
-
-    if not isinstance(doc_embedder, DocumentEmbedder):
-        X = np.asarray(doc_embedder.fit_transform(cache), dtype=np.float32)
-        doc_embedder.n_empty_ = int(getattr(doc_embedder, "n_empty_", (np.abs(X).sum(axis=1) == 0).sum()))
-        return X
-    de = doc_embedder
-    if de.pooling not in POOLING_METHODS:
-        raise InputError(f"unknown pooling {de.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
-    we = Word2VecEmbedder() if de.word_embedder is None else clone(de.word_embedder)
-    t0 = time.perf_counter()
-    if type(we) is Word2VecEmbedder:
-        train_word2vec_from_cache(we, cache)
-    else:
-        we.fit(cache)
-    t_words = time.perf_counter() - t0
-    de.word_embedder_ = we
-    kv = we.wv_
-    V = len(kv)
-    remap = np.full(len(cache.words), -1, dtype=np.int64)
-    kv_of = np.full(V, -1, dtype=np.int64)
-    index = cache.index
-    for w, j in kv.key_to_index.items():
-        i = index.get(w)
-        if i is not None:
-            remap[i] = j
-            kv_of[j] = i
-    # Per-word weights in the word vectors' order, as DocumentEmbedder._weights computes them.
-    if de.pooling == "mean":
-        weights = None
-    elif de.pooling == "tfidf":
-        dfv = np.where(kv_of >= 0, cache.df[np.maximum(kv_of, 0)], 0)
-        weights = np.log((1 + cache.n_docs) / (1 + dfv)) + 1.0
-    else:
-        p = np.where(kv_of >= 0, cache.counts[np.maximum(kv_of, 0)], 0) / max(cache.n_tokens, 1)
-        weights = de.sif_a / (de.sif_a + p)
-    de.word_weights_ = weights
-    de.pc_ = None
-    out = Path(out) if out is not None else cache.path / "vectors.npy"
-    X = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(cache.n_docs, kv.vector_size))
-    shared = (remap, np.asarray(kv.vectors, dtype=np.float32), weights, de.normalize and de.pooling != "sif")
-    spans = [(s, e) for s, e, *_ in ((s, min(s + block_docs, cache.n_docs)) for s in range(0, cache.n_docs, block_docs))]
-    blocks = (cache.token_ids(s, e) for s, e in spans)
-    for (s, e), Xb in zip(spans, (block_mapper or _local_blocks)(blocks, shared)):
-        X[s:e] = Xb
-        if progress:
-            progress(e - s)
-    norms_zero = 0
-    for s, e in spans:
-        norms_zero += int((np.abs(X[s:e]).sum(axis=1) == 0).sum())
-    de.n_empty_ = norms_zero
-    if de.pooling == "sif":
-        from sklearn.decomposition import TruncatedSVD
-
-        ok = np.flatnonzero(np.abs(X).sum(axis=1) > 0)
-        if len(ok) >= 2:
-            sample = ok if len(ok) <= 200_000 else np.sort(np.random.default_rng(0).choice(ok, 200_000, replace=False))
-            de.pc_ = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[sample]).components_[0]
-            de.pc_ = de.pc_.astype(np.float32)
-        for s, e in spans:
-            X[s:e] = de._remove_pc(np.array(X[s:e]))
-    X.flush()
-    logger.info("embed: word vectors %.2f s, pooling %.2f s", t_words, time.perf_counter() - t0 - t_words)
-    return X
-
-
-# -- topics ---------------------------------------------------------------------------------------------------
-def cluster_word_counts(cache: TokenCache, labels: np.ndarray, *, block_docs: int = _BLOCK_DOCS
-                        ) -> tuple[np.ndarray, csr_matrix]:
-    """Word counts per cluster, (c, V) sparse, summed block by block from the cache; and the cluster ids."""
-    labels = np.asarray(labels)
-    ids, inverse = np.unique(labels, return_inverse=True)
-    V = len(cache.words)
-    T = csr_matrix((len(ids), V), dtype=np.float64)
-    for s, e, flat, lengths in cache.blocks(block_docs):
-        rows = np.repeat(inverse[s:e], lengths)
-        T = T + csr_matrix((np.ones(len(flat)), (rows, flat.astype(np.int64))), shape=(len(ids), V))
-    return ids, T.tocsr()
-
-
-def topics_from_cache(cache: TokenCache, labels: np.ndarray, X: np.ndarray, *, top_n: int = 10,
-                      n_representatives: int = 3, membership: np.ndarray | None = None) -> list:
-    """Topics (c-TF-IDF words, sizes, representative documents) without decoding the corpus.
-
-    Same formula as :func:`textcluster.topics.ctfidf_matrix` on unigrams: ``w(t, c) = tf(t, c) / |c| *
-    log(1 + A / f(t))``; memory is one (c, V) count matrix.
-    """
-    from .topics import Topic, representative_documents
-
-    labels = np.asarray(labels)
-    ids, T = cluster_word_counts(cache, labels)
-    totals = np.asarray(T.sum(axis=1)).ravel()
-    freq = np.asarray(T.sum(axis=0)).ravel()
-    idf = np.log(1.0 + (totals.mean() if len(totals) else 0.0) / np.maximum(freq, 1))
-    W = T.multiply(1.0 / np.maximum(totals, 1)[:, None]).multiply(idf[None, :]).tocsr()
-    vocab = np.asarray(cache.words, dtype=object)
-    reps = representative_documents(X, labels, n=n_representatives, membership=membership)
-    sizes = np.bincount(np.searchsorted(ids, labels), minlength=len(ids))
-    topics = []
-    for row, c in enumerate(ids):
-        cols = W.indices[W.indptr[row]:W.indptr[row + 1]]
-        score = W.data[W.indptr[row]:W.indptr[row + 1]]
-        keep = score > 0
-        cols, score = cols[keep], score[keep]
-        order = np.lexsort((vocab[cols].astype(str), -score))[:top_n]
-        words = [(str(vocab[cols[j]]), float(score[j])) for j in order]
-        topics.append(Topic(int(c), int(sizes[row]), words, reps.get(int(c), [])))
-    topics.sort(key=lambda t: (t.cluster < 0, -t.size, t.cluster))
-    return topics
-
-
-# -- the streaming fit ----------------------------------------------------------------------------------------
-def fit_streaming(model, corpus: Iterable, *, cache_dir: str | os.PathLike | None = None, client=None,
-                  progress=None):
-    """Fit a :class:`~textcluster.pipeline.TextClusterer` through the token cache (what ``fit_corpus`` runs).
-
-    tokenize (one pass, cache) -> word vectors + pooling into a float32 memmap -> reduce -> cluster
-    (MiniBatchKMeans above :data:`textcluster.cluster.LARGE_N` documents; Dask KMeans with ``client``)
-    -> topics from the cache. With a Dask ``client``, tokenization/counting and pooling run as Dask
-    tasks and KMeans is dask-ml's; word-vector training stays in this process.
-    """
-    from .cluster import resolve_algorithm
-    from .frames import update_topic_centroids
-    from .progress import NullProgress
-
-    if progress is True:
-        from .progress import RichProgress
-        progress = RichProgress(enabled=True)
-    progress = progress or NullProgress()
-    model.seconds_ = {}
-    model.texts_ = None
-    model.label_map_ = model.noise_centroids_ = model.noise_centroid_labels_ = None
-    model._build()
-    mapper = block_mapper = None
-    if client is not None:
-        from .distributed import dask_block_mapper, dask_mapper
-        mapper, block_mapper = dask_mapper(client), dask_block_mapper(client)
-    total = _estimate_docs(corpus) if not isinstance(progress, NullProgress) else None
-    with model._stage(progress, "tokenize", total) as advance:
-        model.tokenizer_.fit()
-        cache = build_token_cache(corpus, model.tokenizer_, cache_dir, mapper=mapper, progress=advance)
-    n = cache.n_docs
-    model.tokens_ = cache
-    model.doc_ids_ = cache.ids
-    if model.algorithm in ("kmeans", "minibatch-kmeans") and isinstance(model.k, int) and n < model.k:
-        raise InputError(f"fewer documents ({n}) than clusters (k={model.k}); lower k")
-    with model._stage(progress, "embed", n) as advance:
-        model.vectors_ = embed_from_cache(model.embedder_, cache, block_mapper=block_mapper,
-                                          progress=advance)
-        model.n_empty_docs_ = int(model.embedder_.n_empty_)
-    with model._stage(progress, "reduce"):
-        model.embedding_ = model.vectors_ if model.reducer_ is None else \
-            np.asarray(model.reducer_.fit(model.vectors_).transform(model.vectors_), dtype=np.float32)
-    algorithm = resolve_algorithm(model.algorithm, n)
-    if client is not None and algorithm in ("kmeans", "minibatch-kmeans"):
-        from .distributed import DaskKMeansClusterer
-        model.clusterer_ = DaskKMeansClusterer(model.k, random_state=model.random_state,
-                                               **(model.cluster_params or {}))
-        algorithm = "dask-kmeans"
-    elif algorithm != model.algorithm:
-        from .cluster import make_clusterer
-        model.clusterer_ = make_clusterer(algorithm, k=model.k, random_state=model.random_state,
-                                          **(model.cluster_params or {}))
-    model.algorithm_ = algorithm
-    with model._stage(progress, "cluster"):
-        model.clusterer_.fit(model.embedding_)
-        model.labels_ = np.asarray(model.clusterer_.labels_, dtype=np.int64)
-    with model._stage(progress, "topics"):
-        model.topics_ = topics_from_cache(cache, model.labels_, model.embedding_, top_n=model.top_n_words,
-                                          n_representatives=model.n_representatives,
-                                          membership=getattr(model.clusterer_, "probabilities_", None))
-        update_topic_centroids(model)
-    if model.n_empty_docs_:
-        logger.warning("%d of %d documents had no known word (zero vector)", model.n_empty_docs_, n)
-    return model

@@ -17,10 +17,10 @@ import click
 import numpy as np
 import typer
 
-from .cluster import ALGORITHMS
-from .embed import EMBEDDINGS, POOLING_METHODS
+from .embed.pooling import POOLING_METHODS
 from .errors import InputError
-from .reduce import REDUCERS
+from .pipeline import STAGES
+from .registry import embedder_names, names
 
 #: inputs larger than this are streamed through the token cache unless --in-memory is given
 STREAM_BYTES = 256 * 1024 * 1024
@@ -45,12 +45,12 @@ def _choice(default: str, names, help: str):
 def _embedding_option(default: str):
     """``--embedding``: an embedder name or the path of a pretrained vectors file (GloVe / word2vec)."""
     def check(value: str) -> str:
-        from .embed import is_embedding_name
+        from .registry import is_embedding_name
         if is_embedding_name(value):
             return value
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(EMBEDDINGS)} (or several joined by '+'), "
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(embedder_names())} (or several joined by '+'), "
                                  "nor an existing vectors file (GloVe or word2vec, text or binary)")
-    return typer.Option(default, help=f"Document vectors: {'|'.join(EMBEDDINGS)} (word2vec, glove, deepwalk "
+    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (word2vec, glove, deepwalk "
                         "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
                         "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
                         "word2vec+tfidf-lsa).", callback=check)
@@ -64,7 +64,9 @@ def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[
     ``--epochs`` is passed when given; otherwise a single word2vec/GloVe records its "auto" default, while
     DeepWalk and combinations keep each trainer's own default.
     """
-    words = ("word2vec", "glove", "deepwalk")
+    from .registry import word_embedder_names
+
+    words = word_embedder_names()
     parts = [embedding] if embedding in words else embedding.split("+")
     if not any(p in words for p in parts):
         return {}
@@ -99,9 +101,9 @@ def cluster_cmd(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
     embedding: str = _embedding_option("word2vec"),
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
-    reduce: str = _choice("auto", ["auto", *REDUCERS], "Reduce document vectors before clustering; auto = "
+    reduce: str = _choice("auto", ["auto", "none", *names("reducer")], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
-    algorithm: str = _choice("kmeans", list(ALGORITHMS), "kmeans (needs --k) or hdbscan (finds the count, "
+    algorithm: str = _choice("kmeans", list(names("clusterer")), "kmeans (needs --k) or hdbscan (finds the count, "
                                                  "marks noise as -1)."),
     k: int = typer.Option(10, "--k", min=1, help="Number of clusters (kmeans)."),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed for every stage."),
@@ -122,6 +124,8 @@ def cluster_cmd(
                                                            "deepwalk: passes over the walks, default 1)."),
     min_count: Optional[int] = typer.Option(None, min=1, help="Minimum word frequency (default: scaled)."),
     workers: int = typer.Option(1, min=1, help="Training threads (1 = fully reproducible)."),
+    device: str = typer.Option("auto", help="Torch device of GloVe, the ae/vae reducers and dec/idec/clustergan: "
+                               "'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
     save_vectors: Optional[Path] = typer.Option(None, help="Also write the word vectors to this file "
                                                 "(word2vec text format; word embeddings only)."),
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores; corpora under 1,000 "
@@ -177,9 +181,11 @@ def cluster_cmd(
     cluster_params = {}
     if algorithm == "hdbscan":
         cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
-    model = TextClusterer(k=k, embedding=embedding, pooling=pooling, reduce=reduce, algorithm=algorithm,
+    from .registry import make_clusterer, make_embedder
+    model = TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
+                          reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params),
                           lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
-                          random_state=seed, embedding_params=embedding_params, cluster_params=cluster_params,
+                          random_state=seed, device=device,
                           tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
     with atomic_dir(out) as tmp:
         bars = RichProgress(enabled=None if not quiet else False)
@@ -201,8 +207,9 @@ def cluster_cmd(
         metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
         metrics["streamed"] = bool(stream)
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
-        metrics["config"] = {"input": str(input), **{k_: v for k_, v in model.get_params().items()
-                                                      if not k_.endswith("_params")}}
+        metrics["config"] = {"input": str(input), "embedding": embedding, "pooling": pooling, "reduce": reduce,
+                             "algorithm": algorithm, **{k_: v for k_, v in model.get_params(deep=False).items()
+                                                        if k_ not in STAGES and not k_.endswith("_params")}}
         if map_:
             _write_maps(model, tmp, labels_true=labels_true, method=map_method, seed=seed, progress=bars,
                         metrics=metrics)
@@ -408,7 +415,7 @@ def neighbors_cmd(
                                            "read instead of training."),
     corpus: Optional[Path] = typer.Option(None, help="Train word vectors on this corpus (same formats as "
                                           "`cluster`)."),
-    embedding: str = _choice("word2vec", ("word2vec", "glove", "deepwalk"), "Trainer used with --corpus."),
+    embedding: str = _choice("word2vec", lambda: names("word_vectors"), "Trainer used with --corpus."),
     topn: int = typer.Option(10, min=1, help="Neighbours shown per word."),
     save_vectors: Optional[Path] = typer.Option(None, help="Write the trained vectors here (word2vec text)."),
     seed: int = typer.Option(0, min=0, max=2**32 - 1, help="Random seed."),
@@ -422,7 +429,8 @@ def neighbors_cmd(
     n_process: int = typer.Option(-1, help="Tokenizer processes (-1 = all cores)."),
 ) -> None:
     """Show the nearest words of WORDS by cosine similarity, from a vectors file or trained on a corpus."""
-    from .embed import WORD_EMBEDDERS, load_vectors, nearest_words, save_vectors as _save_vectors
+    from .embed import load_vectors, nearest_words, save_vectors as _save_vectors
+    from .registry import build
 
     if (vectors is None) == (corpus is None):
         raise InputError("give exactly one of --vectors FILE (read vectors) or --corpus INPUT (train on it)")
@@ -434,7 +442,7 @@ def neighbors_cmd(
         tokens = SpacyTokenizer(lang=lang, n_process=n_process).fit().transform(texts)
         params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
                                        min_count=min_count, workers=workers)
-        kv = WORD_EMBEDDERS[embedding](random_state=seed, **params).fit(tokens).wv_
+        kv = build("word_vectors", embedding, random_state=seed, **params).fit(tokens).wv_
     if save_vectors is not None:
         _save_vectors(kv, save_vectors)
     for word in words:
@@ -447,9 +455,7 @@ def neighbors_cmd(
 
 # -- images and tables (the torch encoder core) -----------------------------------------------------------
 def _deep_options():
-    from .nn.methods import METHODS
-
-    return METHODS
+    return names("method")
 
 
 def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k: Optional[int], seed: int,
@@ -459,7 +465,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                   arch: str = "auto", max_seconds: Optional[float] = None) -> None:
     """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
     from .atomic import atomic_dir
-    from .nn.methods import make_method
+    from .registry import make_method
     from .report import clustering_metrics, peak_rss_mb, write_results
 
     if k is None:

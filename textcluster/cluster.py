@@ -1,4 +1,4 @@
-"""Clusterers behind one factory: KMeans (scikit-learn) and HDBSCAN (the ``hdbscan`` package).
+"""Clusterers (named in :mod:`textcluster.registry`): KMeans (scikit-learn) and HDBSCAN (the ``hdbscan`` package).
 
 Every clusterer is a scikit-learn estimator: ``fit(X)`` sets ``labels_`` (shape (n,), -1 = noise)
 and ``predict(X_new)`` assigns new points.
@@ -11,28 +11,12 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from .errors import InputError, check_int
+from .errors import InputError, check_fitted, check_k, check_vectors as _check_X
 
-__all__ = ["KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "make_clusterer", "ALGORITHMS",
-           "LARGE_N", "resolve_algorithm", "assign_to_nearest", "nearest_centroid"]
+__all__ = ["KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "assign_to_nearest",
+           "nearest_centroid"]
 
 logger = logging.getLogger(__name__)
-
-
-def _check_X(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise InputError(f"expected a non-empty 2-D array of vectors, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise InputError("vectors contain NaN or infinite values")
-    return X
-
-
-def _check_k(X: np.ndarray, k) -> None:
-    """Refuse a cluster count that is not a positive int or exceeds the number of points."""
-    check_int("k", k)
-    if X.shape[0] < k:
-        raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={k}); lower --k")
 
 
 def _centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +55,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import KMeans
 
         X = _check_X(X)
-        _check_k(X, self.k)
+        check_k(self.k, X.shape[0])
         with warnings.catch_warnings():
             # Duplicate points (e.g. many empty documents) can leave fewer distinct clusters than k.
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
@@ -82,6 +66,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        check_fitted(self, "model_")
         return self.model_.predict(_check_X(X)).astype(np.int64)
 
 
@@ -163,6 +148,7 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         """Labels of new points via ``hdbscan.approximate_predict`` (-1 = noise unless ``assign_noise``)."""
         import hdbscan
 
+        check_fitted(self, "model_")
         X = _check_X(X)
         labels, _ = hdbscan.approximate_predict(self.model_, X.astype(np.float64))
         labels = labels.astype(np.int64)
@@ -175,7 +161,7 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
 class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
     """KMeans on mini-batches (scikit-learn ``MiniBatchKMeans``): time and memory grow with the batch, not n.
 
-    Used automatically instead of KMeans above :data:`LARGE_N` documents (see :func:`resolve_algorithm`).
+    Used automatically instead of KMeans above :data:`LARGE_N` documents (see :func:`textcluster.registry.resolve_clusterer`).
     Accepts a memory-mapped ``X``; labels are computed in chunks at the end.
     """
 
@@ -192,7 +178,7 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         from sklearn.cluster import MiniBatchKMeans
 
         X = _check_X(X)
-        _check_k(X, self.k)
+        check_k(self.k, X.shape[0])
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
             self.model_ = MiniBatchKMeans(self.k, batch_size=self.batch_size, n_init=self.n_init,
@@ -203,45 +189,9 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        check_fitted(self, "model_")
         X = _check_X(X)
         out = np.empty(len(X), dtype=np.int64)
         for s in range(0, len(X), 65_536):
             out[s:s + 65_536] = self.model_.predict(X[s:s + 65_536])
         return out
-
-
-#: algorithm name -> clusterer class; other clusterers register here.
-ALGORITHMS: dict[str, type] = {"kmeans": KMeansClusterer, "hdbscan": HDBSCANClusterer,
-                               "minibatch-kmeans": MiniBatchKMeansClusterer}
-
-# Deep clusterers of the torch encoder core (torch itself is imported only when one is fitted).
-from .nn import DEC as _DEC, IDEC as _IDEC, ClusterGAN as _ClusterGAN  # noqa: E402
-
-ALGORITHMS.update({"dec": _DEC, "idec": _IDEC, "clustergan": _ClusterGAN})
-
-#: above this many documents, "kmeans" runs as "minibatch-kmeans" (see :func:`resolve_algorithm`).
-LARGE_N = 50_000
-
-
-def resolve_algorithm(name: str, n_samples: int, *, large_n: int | None = None) -> str:
-    """The algorithm that actually runs for ``name`` on ``n_samples`` points.
-
-    ``"kmeans"`` becomes ``"minibatch-kmeans"`` when ``n_samples > large_n`` (default :data:`LARGE_N`;
-    set ``textcluster.cluster.LARGE_N = None`` or pass a huge ``large_n`` to keep full KMeans); every
-    other name is returned unchanged.
-    """
-    limit = LARGE_N if large_n is None else large_n
-    if name == "kmeans" and limit is not None and n_samples > limit:
-        logger.info("%d documents > %d: using minibatch-kmeans instead of kmeans", n_samples, limit)
-        return "minibatch-kmeans"
-    return name
-
-
-def make_clusterer(name: str, *, k: int = 10, random_state: int | None = 0, **params):
-    """Build a clusterer by name; ``k`` goes to algorithms that take a cluster count."""
-    if name not in ALGORITHMS:
-        raise InputError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}")
-    cls = ALGORITHMS[name]
-    if "k" in cls().get_params():
-        params["k"] = k
-    return cls(random_state=random_state, **params)

@@ -99,7 +99,7 @@ class Comparison:
         reduce and cluster with this configuration; scoring not counted),
         ``error`` (why a configuration failed; failed rows are last).
     recommendation : dict
-        :class:`~textcluster.pipeline.TextClusterer` parameters of the best configuration.
+        The best configuration as ``textcluster cluster`` options (embedding, reduce, algorithm, k, pooling).
     settings : dict
         What was compared.
     """
@@ -139,9 +139,9 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     labels : sequence of n gold labels, optional
         Reported as NMI / ARI / ACC; never used for ranking. Taken from the Documents when all have one.
     embeddings, reducers, algorithms : list of names, "all", or None
-        Names from :data:`textcluster.embed.EMBEDDINGS`, :data:`textcluster.reduce.REDUCERS` (plus
-        ``"auto"``: UMAP before HDBSCAN, nothing before the others, as in :class:`TextClusterer`; the table's
-        ``reduced_with`` column says which ran), :data:`textcluster.cluster.ALGORITHMS`; None = the defaults
+        Names from :mod:`textcluster.registry` (embedders, reducers plus ``"auto"``: UMAP before HDBSCAN,
+        nothing before the others, as in :class:`TextClusterer`; the table's ``reduced_with`` column says
+        which ran; clusterers); None = the defaults
         (word2vec + tfidf-lsa, auto + pca, kmeans + hdbscan).
     ks : list of int, optional
         Cluster counts for algorithms that take one; default :func:`default_ks`.
@@ -156,11 +156,9 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     """
     import pandas as pd
 
-    from .cluster import ALGORITHMS, make_clusterer
-    from .embed import EMBEDDINGS, make_embedder
+    from .corpus import texts_of
     from .metrics import external_scores
-    from .pipeline import _texts
-    from .reduce import REDUCERS, make_reducer, resolve_reducer
+    from .registry import embedder_names, make_clusterer, make_embedder, make_reducer, names, resolve_reducer
     from .tokenize import SpacyTokenizer
     from .topics import extract_topics, topic_coherence
 
@@ -168,23 +166,23 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
         from .progress import RichProgress
         progress = RichProgress(enabled=True)
     progress = progress or NullProgress()
-    texts, documents = _texts(docs)
+    texts, documents = texts_of(docs)
     if labels is None and documents and all(d.label is not None for d in documents):
         labels = [d.label for d in documents]
     if labels is not None and len(labels) != len(texts):
         raise InputError(f"labels has {len(labels)} entries for {len(texts)} documents")
-    emb_names = _names(embeddings, EMBEDDINGS, DEFAULT_EMBEDDINGS, "embedding")
-    # "auto" (the pipeline's default: UMAP before HDBSCAN, nothing otherwise) is accepted; "all" means the
-    # reducers themselves (auto would repeat two of them)
-    red_names = _names(reducers, REDUCERS if reducers in ("all", ["all"]) else {"auto": None, **REDUCERS},
-                       DEFAULT_REDUCERS, "reducer")
-    alg_names = _names(algorithms, ALGORITHMS, DEFAULT_ALGORITHMS, "algorithm")
+    emb_names = _names(embeddings, embedder_names(), DEFAULT_EMBEDDINGS, "embedding")
+    # "auto" (the pipeline's default: UMAP before HDBSCAN, nothing otherwise) and "none" are accepted; "all"
+    # means the reducers themselves (auto would repeat two of them)
+    red_names = _names(reducers, names("reducer") if reducers in ("all", ["all"])
+                       else ("auto", "none", *names("reducer")), DEFAULT_REDUCERS, "reducer")
+    alg_names = _names(algorithms, names("clusterer"), DEFAULT_ALGORITHMS, "algorithm")
     n = len(texts)
     ks = default_ks(n) if ks is None else sorted({int(k) for k in ks})
     if any(k < 1 for k in ks):
         raise InputError(f"ks must be positive integers, got {ks}")
     ks = [k for k in ks if k < n] or [max(1, n - 1)]
-    takes_k = {a: "k" in ALGORITHMS[a]().get_params() for a in alg_names}
+    takes_k = {a: "k" in make_clusterer(a).get_params() for a in alg_names}
     cells = [(e, r, a, k) for e in emb_names for r in red_names for a in alg_names
              for k in (ks if takes_k[a] else [None])]
     settings = {"n_docs": n, "embeddings": emb_names, "reducers": red_names, "algorithms": alg_names,
@@ -213,10 +211,10 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
                     Z, err_r = None, err_e
                     if vectors is not None:
                         try:
-                            reducer = make_reducer(name, random_state=random_state,
+                            reducer = make_reducer(name, **({"random_state": random_state}
+                                                            if name != "passthrough" else {}),
                                                    **(reduce_params or {}).get(name, {}))
-                            Z = vectors if reducer is None else \
-                                np.asarray(reducer.fit(vectors).transform(vectors), dtype=np.float32)
+                            Z = np.asarray(reducer.fit(vectors).transform(vectors), dtype=np.float32)
                         except (InputError, ValueError, RuntimeError) as exc:
                             err_r = f"{type(exc).__name__}: {exc}"
                     reduced[name] = (Z, err_r, time.perf_counter() - t_r)

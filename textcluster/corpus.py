@@ -19,7 +19,7 @@ from typing import Iterator
 
 from .errors import InputError, TextclusterWarning
 
-__all__ = ["Document", "Corpus", "read_corpus"]
+__all__ = ["Document", "Corpus", "read_corpus", "texts_of"]
 
 _SNIFF_BYTES = 8192
 AUTO = "auto"
@@ -47,7 +47,7 @@ def _format_of(path: Path) -> str:
     return "txt"
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+def open_binary(path: Path) -> io.BufferedIOBase:
     raw = open(path, "rb")
     if path.name.lower().endswith(".gz"):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
@@ -57,7 +57,7 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
 def _check_not_binary(path: Path) -> None:
     """Refuse files whose first bytes contain NUL bytes (images, archives, executables) or are UTF-16/32."""
     try:
-        with _open_binary(path) as fh:
+        with open_binary(path) as fh:
             head = fh.read(_SNIFF_BYTES)
     except gzip.BadGzipFile as exc:
         raise InputError(f"{path} is not valid gzip ({exc}); remove the .gz suffix or re-compress it") from None
@@ -156,7 +156,7 @@ class Corpus:
         """Yield (1-based line number, decoded line without its line end)."""
         _check_not_binary(path)
         try:
-            with _open_binary(path) as fh:
+            with open_binary(path) as fh:
                 for i, raw in enumerate(fh, 1):
                     if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
                         raw = raw[3:]
@@ -265,3 +265,22 @@ class Corpus:
 def read_corpus(path: str | os.PathLike, **options) -> Corpus:
     """Open a corpus as a restartable stream of :class:`Document` (see :class:`Corpus`)."""
     return Corpus(path, **options)
+
+
+def texts_of(docs) -> tuple[list[str], list[Document] | None]:
+    """Materialise ``docs`` (str or :class:`Document`) into texts; also returns the Documents when all are."""
+    if isinstance(docs, (str, bytes)):
+        raise InputError("docs must be a collection of documents, not a single string")
+    items = list(docs)
+    if not items:
+        raise InputError("no documents given")
+    if all(isinstance(d, Document) for d in items):
+        return [d.text for d in items], items
+    texts = []
+    for i, d in enumerate(items):
+        if isinstance(d, Document):
+            d = d.text
+        if not isinstance(d, str):
+            raise InputError(f"document {i} is {type(d).__name__}, expected str")
+        texts.append(d)
+    return texts, None

@@ -119,18 +119,18 @@ def dask_mapper(client):
 
 
 def dask_block_mapper(client):
-    """A :data:`textcluster.cache.BlockMapper` pooling each block of documents as one Dask task.
+    """A :data:`textcluster.streaming.BlockMapper` pooling each block of documents as one Dask task.
 
     The word vectors, id map and weights are scattered to every worker once; each task gets only its
     block's token ids and lengths."""
-    from .cache import _pool_block
+    from .streaming import pool_block
 
     def run(blocks, shared: tuple):
         remap, vectors, weights, normalize = shared
         f_remap, f_vectors = client.scatter([remap, vectors], broadcast=True)
         f_weights = client.scatter(weights, broadcast=True) if weights is not None else None
         items = ((flat, lengths, f_remap, f_vectors, f_weights, normalize) for flat, lengths in blocks)
-        yield from _ordered(client, _pool_block, items)
+        yield from _ordered(client, pool_block, items)
     return run
 
 
@@ -200,13 +200,10 @@ class DaskKMeansClusterer(ClusterMixin, BaseEstimator):
         import dask.array as da
         from dask_ml.cluster import KMeans
 
-        from .cluster import _check_X
+        from .errors import check_k, check_vectors
 
-        X = _check_X(X)
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
-        if X.shape[0] < self.k:
-            raise InputError(f"fewer documents ({X.shape[0]}) than clusters (k={self.k}); lower --k")
+        X = check_vectors(X)
+        check_k(self.k, X.shape[0])
         if self.init == "sample":
             from sklearn.cluster import KMeans as SkKMeans
             rng = np.random.default_rng(self.random_state)
@@ -232,5 +229,7 @@ class DaskKMeansClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
-        from .cluster import _check_X, nearest_centroid
-        return nearest_centroid(_check_X(X), self.cluster_centers_)
+        from .cluster import nearest_centroid
+        from .errors import check_fitted, check_vectors
+        check_fitted(self, "cluster_centers_")
+        return nearest_centroid(check_vectors(X), self.cluster_centers_)

@@ -1,8 +1,52 @@
 """Exception and warning types shared by the library and the CLI."""
 
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
+
 class InputError(ValueError):
     """Bad input data or arguments: the CLI prints the message on one line and exits with code 2."""
+
+
+class NotFittedError(InputError, _SklearnNotFitted):
+    """A component was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
+
+
+def check_fitted(est, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``est`` has the fitted ``attribute``."""
+    if not hasattr(est, attribute):
+        raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit first")
+
+
+def check_k(k, n_items: int, what: str = "documents") -> None:
+    """Raise :class:`InputError` unless ``k`` is a positive int no larger than ``n_items``: the one check of
+    the cluster count, used by every clusterer and the pipeline (``what`` names the items in the message)."""
+    check_int("k", k)
+    if n_items < k:
+        raise InputError(f"fewer {what} ({n_items}) than clusters (k={k}); lower k")
+
+
+def resolve_seed(random_state) -> int:
+    """The int seed for ``random_state`` (None draws a fresh one): the one place seeds are resolved."""
+    import numpy as np
+
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
+        raise InputError(f"random_state must be an int or None, got {random_state!r}")
+    return int(random_state)
+
+
+def check_vectors(X):
+    """``X`` as a non-empty, finite float32 array (n, d), or raise :class:`InputError`."""
+    import numpy as np
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise InputError(f"expected a non-empty 2-D array of vectors, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError("vectors contain NaN or infinite values")
+    return X
 
 
 def check_int(name: str, value, *, minimum: int = 1) -> None:

@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "textcluster-model"
 #: bump when the layout changes incompatibly; older versions are refused with a clear message.
-FORMAT_VERSION = 1
+#: 2: the pipeline's stages are parameters (embedder / reducer / clusterer), "no reducer" is a Passthrough.
+FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 
 #: modules whose classes / functions a config may name (never anything else)
@@ -84,6 +85,18 @@ def _plain(value: Any):
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: _plain(v) for k, v in value.items()}
     raise TypeError(type(value).__name__)
+
+
+def _is_fitted(est) -> bool:
+    """True when ``est`` has fitted state (an unfitted stage given as a parameter is saved as parameters)."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(est)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _class_path(obj) -> str:
@@ -182,7 +195,8 @@ class _Writer:
             from dataclasses import asdict
             return {"topic": _plain({k: (list(map(list, v)) if k == "words" else v)
                                      for k, v in asdict(value).items()})}
-        if mod.startswith("textcluster.nn") and hasattr(value, "save") and hasattr(type(value), "load"):
+        if mod.startswith("textcluster.nn") and hasattr(value, "save") and hasattr(type(value), "load") \
+                and _is_fitted(value):
             # torch models of textcluster.nn write their own folder: weights.safetensors + config.json
             sub = self._name(where, "")
             value.save(self.root / sub)
@@ -469,8 +483,8 @@ def read_config(path: str | os.PathLike) -> dict:
     return config
 
 
-def load_model(path: str | os.PathLike):
-    """Load a model saved by :func:`save_model`; returns a fitted ``TextClusterer``.
+def load_model(path: str | os.PathLike, cls: type):
+    """Load a model saved by :func:`save_model`; returns a fitted ``cls`` (``TextClusterer``).
 
     Raises
     ------
@@ -478,18 +492,16 @@ def load_model(path: str | os.PathLike):
         Missing or foreign directory, other format version, a file failing its checksum, or a config naming
         anything but textcluster / scikit-learn / hdbscan classes.
     """
-    from .pipeline import TextClusterer
-
     path = _model_dir(path)
     config = read_config(path)
     spec = config["model"]
-    if spec.get("estimator") != _class_path(TextClusterer.__new__(TextClusterer)):
-        raise InputError(f"{path} holds a {spec.get('estimator')!r}, not a TextClusterer")
+    if spec.get("estimator") != _class_path(cls.__new__(cls)):
+        raise InputError(f"{path} holds a {spec.get('estimator')!r}, not a {cls.__name__}")
     reader = _Reader(path, config["files"])
     # Validate the component names against the registries before anything is rebuilt.
     params = {k: reader.decode(v) for k, v in spec.get("params", {}).items()}
     try:
-        model = TextClusterer(**params)
+        model = cls(**params)
         model._build()
     except TypeError as exc:
         raise InputError(f"cannot rebuild the model from {path} ({exc}); re-fit it with this version") from None

@@ -8,41 +8,36 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 
-from .cluster import make_clusterer, resolve_algorithm
-from .corpus import Document
-from .embed import make_embedder
-from .errors import InputError
+from . import registry
+from .corpus import Document, texts_of
+from .errors import InputError, NotFittedError, check_int, check_k
 from .progress import NullProgress, Progress
-from .reduce import make_reducer, resolve_reducer
 from .tokenize import SpacyTokenizer
 from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
                      reassign_noise, reduce_topics, topic_documents, topics_frame, update_topic_centroids)
 from .topics import Topic
 
-__all__ = ["TextClusterer", "TopicGroup", "group_topics"]
+__all__ = ["TextClusterer", "TopicGroup", "group_topics", "STAGES"]
 
 logger = logging.getLogger(__name__)
 
+#: the pipeline's swappable stages, in order: parameter name -> registry kind
+STAGES = {"embedder": "embedder", "reducer": "reducer", "clusterer": "clusterer"}
+#: parameters the TextClusterer passes down to every stage that has them (one seed, one k, one device)
+_SHARED = ("random_state", "k", "device")
 
-def _texts(docs: Iterable[str | Document]) -> tuple[list[str], list[Document] | None]:
-    """Materialise ``docs`` (str or Document) into texts; keeps Documents when given."""
-    if isinstance(docs, (str, bytes)):
-        raise InputError("docs must be a collection of documents, not a single string")
-    items = list(docs)
-    if not items:
-        raise InputError("no documents given")
-    if all(isinstance(d, Document) for d in items):
-        return [d.text for d in items], items
-    texts = []
-    for i, d in enumerate(items):
-        if isinstance(d, Document):
-            d = d.text
-        if not isinstance(d, str):
-            raise InputError(f"document {i} is {type(d).__name__}, expected str")
-        texts.append(d)
-    return texts, None
+
+def _set_shared(est, shared: dict) -> None:
+    """Set every parameter named like a key of ``shared`` on ``est`` and its nested estimators (also those
+    held in a list parameter, e.g. the blocks of a ConcatEmbedder)."""
+    params = est.get_params(deep=False)
+    est.set_params(**{k: v for k, v in shared.items() if k in params})
+    for value in params.values():
+        for inner in (value if isinstance(value, (list, tuple)) else [value]):
+            if registry.is_estimator(inner):
+                _set_shared(inner, shared)
 
 
 class TextClusterer(ClusterMixin, BaseEstimator):
@@ -51,17 +46,20 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     k : int
-        Number of clusters for algorithms that take one (KMeans); HDBSCAN finds its own.
-    embedding : str
-        ``"word2vec"`` or ``"tfidf-lsa"`` (see :data:`textcluster.embed.EMBEDDINGS`).
-    pooling : str
-        Word-vector pooling: ``"sif"`` (default: smooth-inverse-frequency weights and the first principal
-        component removed, Arora et al. 2017), ``"tfidf"`` or ``"mean"``.
-    reduce : str
-        ``"auto"`` (UMAP to 5-d for HDBSCAN, nothing for the others), ``"none"``, ``"pca"``, ``"umap"``,
-        ``"ae"``, ``"vae"`` (see :data:`textcluster.reduce.REDUCERS`).
-    algorithm : str
-        ``"kmeans"`` or ``"hdbscan"`` (see :data:`textcluster.cluster.ALGORITHMS`).
+        Number of clusters, passed to every stage that takes a ``k`` (KMeans, DEC, ...); HDBSCAN finds its own.
+    embedder : str or estimator
+        Token lists (n,) -> document vectors (n, d). A name from ``textcluster.registry.names("embedder")``
+        (``"word2vec"``: skip-gram vectors trained on the corpus, SIF-pooled; ``"glove"``, ``"deepwalk"``,
+        ``"tfidf-lsa"``), the path of a GloVe/word2vec vectors file, names joined by ``+`` (concatenated,
+        e.g. ``"word2vec+tfidf-lsa"``), or any estimator with ``fit_transform(token_docs)`` /
+        ``transform(token_docs)`` (e.g. ``make_embedder("glove", pooling="tfidf", window=10)``).
+    reducer : str or estimator
+        ``"auto"`` (UMAP to 5-d before HDBSCAN, nothing before the others), ``"passthrough"`` (nothing),
+        ``"pca"``, ``"umap"``, ``"ae"``, ``"vae"``, or any scikit-learn transformer.
+    clusterer : str or estimator
+        ``"kmeans"`` (MiniBatchKMeans above ``registry.LARGE_N`` documents), ``"hdbscan"``, ``"dec"``,
+        ``"idec"``, ``"clustergan"``, ``"minibatch-kmeans"``, or any estimator setting ``labels_`` in
+        ``fit(X)`` and having ``predict(X)``.
     lang, spacy_model : str
         Tokenizer language and pipeline (``"blank"`` = ``spacy.blank(lang)`` + lookup lemmatizer).
     n_process : int
@@ -71,9 +69,17 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     topic_bigrams : bool or "auto"
         Bigrams among the topic terms: "auto" = collocations only (NPMI >= 0.3), True = all frequent ones.
     random_state : int or None
-        One seed for every stage.
-    tokenizer_params, embedding_params, reduce_params, cluster_params : dict, optional
-        Extra parameters for each stage's component.
+        One seed, passed to every stage (and nested estimator) that has a ``random_state``.
+    device : str
+        Torch device of every stage that has one (GloVe, the ae/vae reducers, DEC/IDEC/ClusterGAN):
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
+    tokenizer_params : dict, optional
+        Extra parameters of :class:`~textcluster.tokenize.SpacyTokenizer`.
+
+    Stages given by name behave as their default estimators in :meth:`get_params` / :meth:`set_params`:
+    ``set_params(embedder__pooling="tfidf")`` replaces the name by the estimator with that setting, so
+    ``clone`` and scikit-learn grid searches reach every inner parameter. ``k``, ``random_state`` and
+    ``device`` are set on the stages at ``fit`` and are therefore not listed as nested parameters.
 
     Attributes
     ----------
@@ -82,6 +88,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     tokens_ : list of n token lists
     vectors_ : float32 array (n, d), document vectors before reduction
     embedding_ : float32 array (n, k), the vectors the clusterer saw
+    embedder_, reducer_, clusterer_ : the fitted stages (``reducer_`` is a Passthrough when nothing reduces)
+    algorithm_ : str, the registry name of the clusterer that ran (e.g. "minibatch-kmeans"), or its class name
     n_empty_docs_ : int, documents with no known word (zero vector)
     seconds_ : dict, wall seconds per stage
     doc_ids_ : list of n str, document ids (Document ids, else "0", "1", ...)
@@ -91,17 +99,14 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     After :meth:`reduce_topics` / :meth:`reassign_noise`, :meth:`predict` maps new documents the same way.
     """
 
-    def __init__(self, *, k: int = 10, embedding: str = "word2vec", pooling: str = "sif", reduce: str = "auto",
-                 algorithm: str = "kmeans", lang: str = "en", spacy_model: str = "blank", n_process: int = 1,
-                 top_n_words: int = 10, n_representatives: int = 3, topic_bigrams: bool | str = "auto",
-                 random_state: int | None = 0,
-                 tokenizer_params: dict | None = None, embedding_params: dict | None = None,
-                 reduce_params: dict | None = None, cluster_params: dict | None = None):
+    def __init__(self, *, k: int = 10, embedder="word2vec", reducer="auto", clusterer="kmeans", lang: str = "en",
+                 spacy_model: str = "blank", n_process: int = 1, top_n_words: int = 10, n_representatives: int = 3,
+                 topic_bigrams: bool | str = "auto", random_state: int | None = 0, device: str = "auto",
+                 tokenizer_params: dict | None = None):
         self.k = k
-        self.embedding = embedding
-        self.pooling = pooling
-        self.reduce = reduce
-        self.algorithm = algorithm
+        self.embedder = embedder
+        self.reducer = reducer
+        self.clusterer = clusterer
         self.lang = lang
         self.spacy_model = spacy_model
         self.n_process = n_process
@@ -109,20 +114,67 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self.n_representatives = n_representatives
         self.topic_bigrams = topic_bigrams
         self.random_state = random_state
+        self.device = device
         self.tokenizer_params = tokenizer_params
-        self.embedding_params = embedding_params
-        self.reduce_params = reduce_params
-        self.cluster_params = cluster_params
+
+    # -- nested parameters ----------------------------------------------------------------------------
+    def _stage_default(self, name: str, spec):
+        """The estimator a stage ``spec`` stands for (a name is built with its defaults)."""
+        if name == "embedder" and isinstance(spec, str):
+            return registry.make_embedder(spec, random_state=self.random_state)
+        if name == "reducer":
+            spec = registry.resolve_reducer(spec, self.clusterer)
+        return registry.build(STAGES[name], spec)
+
+    def get_params(self, deep: bool = True) -> dict:
+        out = super().get_params(deep=False)
+        if deep:
+            for name in STAGES:
+                est = self._stage_default(name, out[name])
+                for key, value in est.get_params(deep=True).items():
+                    if key.rsplit("__", 1)[-1] not in _SHARED:
+                        out[f"{name}__{key}"] = value
+        return out
+
+    def set_params(self, **params) -> "TextClusterer":
+        nested = {name: {k.partition("__")[2]: params.pop(k) for k in list(params) if k.startswith(name + "__")}
+                  for name in STAGES}
+        super().set_params(**params)
+        for name, sub in nested.items():
+            if not sub:
+                continue
+            bad = [k for k in sub if k.rsplit("__", 1)[-1] in _SHARED]
+            if bad:
+                raise InputError(f"{name}__{bad[0]} is set by the TextClusterer itself; set "
+                                 f"{bad[0].rsplit('__', 1)[-1]} instead")
+            spec = getattr(self, name)
+            est = self._stage_default(name, spec) if isinstance(spec, str) else spec
+            est.set_params(**sub)
+            setattr(self, name, est)
+        return self
 
     # -- building -----------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _fresh_stage(self, name: str, spec, n_docs: int | None = None):
+        """A new, unfitted estimator for the stage ``name`` with this model's ``k`` and ``random_state``."""
+        if name == "clusterer" and n_docs is not None:
+            spec = registry.resolve_clusterer(spec, n_docs)  # kmeans -> minibatch-kmeans if n is large
+        est = self._stage_default(name, spec) if isinstance(spec, str) else clone(spec)
+        _set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device})
+        return est
+
+    def _build(self, n_docs: int | None = None) -> None:
+        """Fresh stages ``tokenizer_``, ``embedder_``, ``reducer_``, ``clusterer_`` (``algorithm_`` names the
+        clusterer that runs on ``n_docs`` documents)."""
+        check_int("k", self.k)
         self.tokenizer_ = SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
                                          **(self.tokenizer_params or {}))
-        self.embedder_ = make_embedder(self.embedding, pooling=self.pooling, random_state=self.random_state,
-                                       **(self.embedding_params or {}))
-        self.reducer_ = make_reducer(resolve_reducer(self.reduce, self.algorithm), random_state=self.random_state, **(self.reduce_params or {}))
-        self.clusterer_ = make_clusterer(self.algorithm, k=self.k, random_state=self.random_state,
-                                         **(self.cluster_params or {}))
+        self.embedder_ = self._fresh_stage("embedder", self.embedder)
+        self.reducer_ = self._fresh_stage("reducer", self.reducer)
+        self.clusterer_ = self._fresh_stage("clusterer", self.clusterer, n_docs)
+        self.algorithm_ = registry.name_of("clusterer", self.clusterer_) or type(self.clusterer_).__name__
+        k = self.clusterer_.get_params().get("k")
+        if n_docs is not None and k is not None:
+            check_k(k, n_docs)
 
     @contextlib.contextmanager
     def _stage(self, progress: Progress, name: str, total: int | None = None):
@@ -135,40 +187,48 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------------------------------
     def fit(self, docs: Iterable[str | Document], y=None, *, progress: Progress | None = None) -> "TextClusterer":
         """Cluster ``docs`` (str or :class:`Document`, any re-iterable collection)."""
+        texts, documents = texts_of(docs)
+        self.texts_ = texts
+        self.doc_ids_ = [str(d.id) for d in documents] if documents else [str(i) for i in range(len(texts))]
+        progress = self._start(progress, len(texts))
+        with self._stage(progress, "tokenize", len(texts)) as advance:
+            self.tokenizer_.fit()
+            tokens = self.tokenizer_.transform(texts, progress=advance)
+        return self._fit_tokens(tokens, progress)
+
+    def _start(self, progress, n_docs: int):
+        """Reset the fitted state, build the stages for ``n_docs`` documents; returns the progress sink."""
         if progress is True:  # notebooks: the CLI's bars
             from .progress import RichProgress
             progress = RichProgress(enabled=True)
-        progress = progress or NullProgress()
         self.seconds_ = {}
-        texts, documents = _texts(docs)
-        self.texts_ = texts
-        self.doc_ids_ = [str(d.id) for d in documents] if documents else [str(i) for i in range(len(texts))]
         self.label_map_ = self.noise_centroids_ = self.noise_centroid_labels_ = None
-        if self.algorithm == "kmeans" and isinstance(self.k, int) and len(texts) < self.k:
-            raise InputError(f"fewer documents ({len(texts)}) than clusters (k={self.k}); lower k")
-        self._build()
-        self.algorithm_ = resolve_algorithm(self.algorithm, len(texts))  # kmeans -> minibatch-kmeans if n is large
-        if self.algorithm_ != self.algorithm:
-            self.clusterer_ = make_clusterer(self.algorithm_, k=self.k, random_state=self.random_state,
-                                             **(self.cluster_params or {}))
-        with self._stage(progress, "tokenize", len(texts)) as advance:
-            self.tokenizer_.fit()
-            self.tokens_ = self.tokenizer_.transform(texts, progress=advance)
-        with self._stage(progress, "embed"):
-            self.vectors_ = self.embedder_.fit_transform(self.tokens_)
-            self.n_empty_docs_ = int(self.embedder_.n_empty_)
+        self._build(n_docs)
+        return progress or NullProgress()
+
+    def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None) -> "TextClusterer":
+        """embed -> reduce -> cluster -> topics on tokenized documents (what every fit path runs).
+
+        ``vectors`` (a callable returning (n, d) float32) and ``topics`` (a callable returning the topics) let
+        the streaming path feed the same stages from its token cache instead of token lists.
+        """
+        self.tokens_ = tokens
+        n = len(tokens)
+        with self._stage(progress, "embed", n if vectors else None) as advance:
+            self.vectors_ = vectors(self.embedder_, advance) if vectors else self.embedder_.fit_transform(tokens)
+            self.n_empty_docs_ = count_empty(self.vectors_)
         with self._stage(progress, "reduce"):
             # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
-            self.embedding_ = self.vectors_ if self.reducer_ is None else \
-                np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_), dtype=np.float32)
+            self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
+                                         dtype=np.float32)
         with self._stage(progress, "cluster"):
             self.clusterer_.fit(self.embedding_)
-            self.labels_ = self.clusterer_.labels_
+            self.labels_ = np.asarray(self.clusterer_.labels_, dtype=np.int64)
         with self._stage(progress, "topics"):
-            self.topics_ = compute_topics(self)
+            self.topics_ = topics(self) if topics else compute_topics(self)
             update_topic_centroids(self)
         if self.n_empty_docs_:
-            logger.warning("%d of %d documents had no known word (zero vector)", self.n_empty_docs_, len(texts))
+            logger.warning("%d of %d documents had no known word (zero vector)", self.n_empty_docs_, n)
         return self
 
     def fit_corpus(self, corpus, *, cache_dir=None, client=None, progress: Progress | None = None
@@ -176,15 +236,46 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         """Cluster a corpus too large to hold: stream it once into an on-disk token cache, then read the cache.
 
         ``corpus`` is a :class:`~textcluster.corpus.Corpus` (``read_corpus(path)``) or any re-iterable of
-        str / Document. Document vectors go to a float32 memmap, KMeans becomes MiniBatchKMeans above
-        ``textcluster.cluster.LARGE_N`` documents, HDBSCAN fits on a sample; ``algorithm_`` says what ran.
-        ``cache_dir`` keeps (and reuses) the cache; ``client`` (a ``dask.distributed.Client``, see
-        :func:`textcluster.distributed.connect`) runs tokenization, counting, pooling and KMeans on Dask.
-        ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None. See
-        :func:`textcluster.cache.fit_streaming`.
+        str / Document. The same stages as :meth:`fit` run, fed from the cache: word vectors and pooling
+        write a float32 memmap block by block, topic words are counted from the cache. KMeans becomes
+        MiniBatchKMeans above ``textcluster.registry.LARGE_N`` documents, HDBSCAN fits on a sample;
+        ``algorithm_`` says what ran. ``cache_dir`` keeps (and reuses) the cache; ``client`` (a
+        ``dask.distributed.Client``, see :func:`textcluster.distributed.connect`) runs tokenization, counting
+        and pooling as Dask tasks; word-vector training and the clusterer run in this process on the pooled
+        memmap, so the labels equal the local run's for the same seed (``clusterer="dask-kmeans"`` clusters
+        on the Dask workers instead, with dask-ml's KMeans).
+        ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None.
         """
-        from .cache import fit_streaming
-        return fit_streaming(self, corpus, cache_dir=cache_dir, client=client, progress=progress)
+        from .cache import build_token_cache, estimate_docs
+        from .streaming import embed_from_cache, topics_from_cache
+
+        mapper = block_mapper = None
+        if client is not None:
+            from .distributed import dask_block_mapper, dask_mapper
+            mapper, block_mapper = dask_mapper(client), dask_block_mapper(client)
+        if progress is True:
+            from .progress import RichProgress
+            progress = RichProgress(enabled=True)
+        progress = progress or NullProgress()
+        total = None if isinstance(progress, NullProgress) else estimate_docs(corpus)
+        tokenizer = SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
+                                   **(self.tokenizer_params or {}))
+        t0 = time.perf_counter()
+        with progress.stage("tokenize", total) as advance:
+            cache = build_token_cache(corpus, tokenizer.fit(), cache_dir, mapper=mapper, progress=advance)
+        seconds = round(time.perf_counter() - t0, 3)
+        self._start(progress, cache.n_docs)  # stages built for the now known number of documents
+        self.seconds_["tokenize"] = seconds
+        self.tokenizer_, self.texts_, self.doc_ids_ = tokenizer, None, cache.ids
+        def vectors(embedder, advance):
+            return embed_from_cache(embedder, cache, block_mapper=block_mapper, progress=advance)
+
+        def topics(m):
+            return topics_from_cache(cache, m.labels_, m.embedding_, top_n=m.top_n_words,
+                                     n_representatives=m.n_representatives,
+                                     membership=getattr(m.clusterer_, "probabilities_", None))
+
+        return self._fit_tokens(cache, progress, vectors=vectors, topics=topics)
 
     def fit_predict(self, docs, y=None, **kw) -> np.ndarray:
         return self.fit(docs, **kw).labels_
@@ -193,9 +284,9 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     def transform(self, docs: Iterable[str | Document]) -> np.ndarray:
         """Vectors (n, k) float32 of new documents in the space the clusterer works in."""
         self._check_fitted()
-        texts, _ = _texts(docs)
+        texts, _ = texts_of(docs)
         X = self.embedder_.transform(self.tokenizer_.transform(texts))
-        return X if self.reducer_ is None else np.asarray(self.reducer_.transform(X), dtype=np.float32)
+        return np.asarray(self.reducer_.transform(X), dtype=np.float32)
 
     def predict(self, docs: Iterable[str | Document]) -> np.ndarray:
         """Cluster labels (n,) of new documents with the fitted pipeline (merges and noise reassignment
@@ -239,11 +330,11 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     def load(cls, path) -> "TextClusterer":
         """Load a model saved by :meth:`save` (or ``textcluster cluster``'s ``DIR/model``)."""
         from .persistence import load_model
-        return load_model(path)
+        return load_model(path, cls)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
-            raise InputError("this TextClusterer is not fitted yet; call fit(docs) first")
+            raise NotFittedError("this TextClusterer is not fitted yet; call fit(docs) first")
 
     @property
     def n_clusters_(self) -> int:
@@ -253,6 +344,12 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     @property
     def noise_fraction_(self) -> float:
         return float((self.labels_ < 0).mean())
+
+
+def count_empty(X) -> int:
+    """Rows of ``X`` (n, d) that are all zero: documents with no known word."""
+    X = np.asarray(X)
+    return int((~np.any(X != 0, axis=1)).sum()) if X.ndim == 2 else 0
 
 
 @dataclass
@@ -268,9 +365,9 @@ class TopicGroup:
 def group_topics(docs: Sequence[str], k: int = 10, **params) -> list[TopicGroup]:
     """Group ``docs`` into ``k`` topics in one call (largest group first).
 
-    ``params`` go to :class:`TextClusterer` (e.g. ``embedding="tfidf-lsa"``, ``random_state=1``).
+    ``params`` go to :class:`TextClusterer` (e.g. ``embedder="tfidf-lsa"``, ``random_state=1``).
     """
-    texts, _ = _texts(docs)
+    texts, _ = texts_of(docs)
     model = TextClusterer(k=k, **params).fit(texts)
     return [TopicGroup(t.cluster, t.label, [w for w, _ in t.words],
                        [texts[i] for i in np.flatnonzero(model.labels_ == t.cluster)]) for t in model.topics_]

@@ -1,6 +1,7 @@
-"""Optional dimensionality reduction between document vectors and clustering.
+"""Dimensionality reduction between document vectors and clustering (named in :mod:`textcluster.registry`).
 
-``make_reducer(name)`` returns a scikit-learn transformer, or None for ``"none"``.
+Every reducer is a scikit-learn transformer: :class:`Passthrough` (nothing), :class:`CappedPCA`,
+:class:`UMAPReducer`; the autoencoder reducers live in :mod:`textcluster.nn`.
 """
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import logging
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
-from .errors import InputError
+from .errors import InputError, check_fitted
 
-__all__ = ["make_reducer", "REDUCERS", "UMAPReducer", "resolve_reducer"]
+__all__ = ["Passthrough", "CappedPCA", "pca", "UMAPReducer"]
 
 
 class CappedPCA(PCA):
@@ -42,27 +43,25 @@ class CappedPCA(PCA):
         return self
 
 
-def _pca(n_components: int = 50, random_state: int | None = 0, **params):
-    return CappedPCA(n_components=n_components, random_state=random_state, **params)
+def pca(**params) -> CappedPCA:
+    """The ``pca`` reducer: 50 components (capped by the data)."""
+    return CappedPCA(**{"n_components": 50, **params})
 
 
-def _ae(n_components: int = 10, random_state: int | None = 0, **params):
-    """Autoencoder reducer (:class:`textcluster.nn.AutoEncoder`); torch loads on first fit."""
-    from .nn import AutoEncoder
+class Passthrough(TransformerMixin, BaseEstimator):
+    """No reduction: ``transform(X)`` returns ``X`` as float32 (the ``"passthrough"`` reducer)."""
 
-    return AutoEncoder(n_components=n_components, random_state=random_state, **params)
+    def fit(self, X, y=None) -> "Passthrough":
+        import numpy as np
 
+        self.n_features_in_ = np.shape(X)[1] if np.ndim(X) == 2 else None
+        return self
 
-def _vae(n_components: int = 10, random_state: int | None = 0, beta: float = 0.01, **params):
-    """VAE reducer (:class:`textcluster.nn.VAE`, posterior mean as output); torch loads on first fit.
+    def transform(self, X):
+        import numpy as np
 
-    ``beta`` defaults to 0.01 here (the VAE class's own default is 1): on pooled document vectors the full KL
-    weight collapses most latent dimensions (20 Newsgroups, KMeans NMI 0.394 vs 0.453 unreduced), while
-    0.01 keeps the clusters (0.452 vs 0.450, mean of 3 seeds; docs/benchmarks.md).
-    """
-    from .nn import VAE
-
-    return VAE(n_components=n_components, random_state=random_state, beta=beta, **params)
+        check_fitted(self, "n_features_in_")
+        return np.asarray(X, dtype=np.float32)
 
 
 class UMAPReducer(TransformerMixin, BaseEstimator):
@@ -124,6 +123,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
         """Coordinates (m, n_components) of new vectors X (m, d)."""
         import numpy as np
 
+        check_fitted(self, "embedding_")
         X = np.asarray(X, dtype=np.float32)
         if self.embedding_ is self.train_ or self.embedding_.shape == self.train_.shape and \
                 np.shares_memory(self.embedding_, self.train_):
@@ -148,27 +148,3 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
             w[d <= 1e-6] = 1e12  # an (almost) identical training point decides alone
             out[s:s + 1024] = (w[:, :, None] * self.embedding_[idx]).sum(1) / w.sum(1, keepdims=True)
         return out
-
-
-def _umap(n_components: int = 5, random_state: int | None = 0, **params):
-    return UMAPReducer(n_components=n_components, random_state=random_state, **params)
-
-
-#: reducer name -> factory(n_components=..., random_state=..., **params); other reducers register here.
-REDUCERS: dict = {"none": None, "pca": _pca, "umap": _umap, "ae": _ae, "vae": _vae}
-
-
-def resolve_reducer(name: str, algorithm: str) -> str:
-    """``"auto"`` -> ``"umap"`` for density clustering (HDBSCAN finds little structure in 100-d pooled vectors:
-    2 clusters on 20 Newsgroups), ``"none"`` for the other algorithms; any other name unchanged."""
-    if name != "auto":
-        return name
-    return "umap" if algorithm == "hdbscan" else "none"
-
-
-def make_reducer(name: str, *, random_state: int | None = 0, **params):
-    """Build the reducer ``name`` (see :data:`REDUCERS`); None means no reduction."""
-    if name not in REDUCERS:
-        raise InputError(f"unknown reducer {name!r}; choose one of {', '.join(REDUCERS)}")
-    factory = REDUCERS[name]
-    return None if factory is None else factory(random_state=random_state, **params)

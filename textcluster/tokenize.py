@@ -5,17 +5,18 @@ By default a blank pipeline (``spacy.blank(lang)``) with the lookup lemmatizer f
 """
 from __future__ import annotations
 
+import collections
 import logging
 import multiprocessing as mp
 import os
 import warnings
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import InputError, TextclusterWarning
 
-__all__ = ["SpacyTokenizer"]
+__all__ = ["SpacyTokenizer", "tokenize_texts", "map_chunks", "build_nlp", "tokenize_chunk"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ _NO_SPACE_LANGS = {"zh", "ja", "th", "ko", "vi", "my", "km", "lo", "bo"}
 _CHUNK_DOCS = 500
 
 
-def _build_nlp(model: str, lang: str, lemmatize: bool):
+def build_nlp(model: str, lang: str, lemmatize: bool):
     import spacy
 
     if model == "blank":
@@ -118,7 +119,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         self._min_len()
         if not isinstance(self.max_length, int) or self.max_length < 1000:
             raise InputError(f"max_length must be an int >= 1000, got {self.max_length!r}")
-        self.nlp_ = _build_nlp(self.model, self.lang, self.lemmatize)
+        self.nlp_ = build_nlp(self.model, self.lang, self.lemmatize)
         self.n_split_ = 0
         return self
 
@@ -136,19 +137,17 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         self.n_split_ = 0
         if workers == 1:
             for chunk in chunks:
-                tokens, n_split = _tokenize_chunk(self.nlp_, self._settings(), chunk)
+                tokens, n_split = tokenize_chunk(self.nlp_, self._settings(), chunk)
                 out.extend(tokens)
                 self.n_split_ += n_split
                 if progress:
                     progress(len(chunk))
             return self._done(out)
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(self._settings(),)) as pool:
-            for chunk, (tokens, n_split) in zip(chunks, pool.imap(_worker_chunk, chunks)):
-                out.extend(tokens)
-                self.n_split_ += n_split
-                if progress:
-                    progress(len(chunk))
+        for chunk, (tokens, n_split) in zip(chunks, map_chunks(tokenize_texts, self._settings(), chunks, workers)):
+            out.extend(tokens)
+            self.n_split_ += n_split
+            if progress:
+                progress(len(chunk))
         return self._done(out)
 
     def _done(self, out: list[list[str]]) -> list[list[str]]:
@@ -173,7 +172,7 @@ def _split_long(text: str, max_length: int) -> list[str]:
     return pieces
 
 
-def _tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int]:
+def tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int]:
     """Tokenize a list of texts in this process; returns token lists and the number of split texts."""
     blank = s["model"] == "blank"
     # Lookup tables are keyed by lower-case forms, so blank pipelines lower-case before tokenizing.
@@ -211,15 +210,39 @@ def _tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], in
     return out, n_split
 
 
-_WORKER: dict = {}
+_NLP: dict = {}
 
 
-def _init_worker(settings: dict) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _WORKER["nlp"] = _build_nlp(settings["model"], settings["lang"], settings["lemmatize"])
-    _WORKER["settings"] = settings
+def tokenize_texts(settings: dict, texts: list[str]) -> tuple[list[list[str]], int]:
+    """Tokenize ``texts`` with :class:`SpacyTokenizer` settings in this process (pool worker or Dask task);
+    the spaCy pipeline is built once per process and settings. Returns (token lists, texts split)."""
+    key = (settings["model"], settings["lang"], settings["lemmatize"])
+    if key not in _NLP:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _NLP[key] = build_nlp(*key)
+    return tokenize_chunk(_NLP[key], settings, texts)
 
 
-def _worker_chunk(texts: list[str]):
-    return _tokenize_chunk(_WORKER["nlp"], _WORKER["settings"], texts)
+def map_chunks(fn: Callable, settings: dict, chunks: Iterable[list], n_process: int) -> Iterator:
+    """``fn(settings, chunk)`` for each chunk, in order, in ``n_process`` worker processes (1 = here); at most
+    two chunks per worker in flight, so memory stays bounded by a few chunks. The one process pool of
+    textcluster: the tokenizer and the streaming token cache both use it."""
+    if n_process <= 1:
+        for chunk in chunks:
+            yield fn(settings, chunk)
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    pool = ctx.Pool(n_process)
+    try:
+        pending: collections.deque = collections.deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(fn, (settings, chunk)))
+            if len(pending) >= 2 * n_process:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()

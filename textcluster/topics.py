@@ -16,7 +16,7 @@ from .errors import InputError
 
 __all__ = ["Topic", "ctfidf_words", "ctfidf_matrix", "representative_documents", "extract_topics",
            "topic_label", "topic_coherence", "npmi_coherence", "TopicHierarchy", "topic_hierarchy",
-           "merge_labels", "BIGRAM_MODES"]
+           "merge_labels", "BIGRAM_MODES", "ctfidf_weights", "top_terms", "assemble_topics"]
 
 logger = logging.getLogger(__name__)
 
@@ -166,20 +166,29 @@ def ctfidf_matrix(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *,
     D, vocab, n_words = _doc_term(token_docs, bigrams)
     onehot = csr_matrix((np.ones(len(labels)), (inverse, np.arange(len(labels)))), shape=(len(ids), len(labels)))
     T = (onehot @ D).astype(np.float64).tocsr()  # (c, T) term counts per cluster
-    # |c| and A count words only, so adding bigrams leaves every word's score unchanged: a bigram enters a
-    # topic's top terms only when it outscores the words
-    totals = np.asarray(T[:, :n_words].sum(axis=1)).ravel()
+    return ids, ctfidf_weights(T, df=np.diff(D.tocsc().indptr), n_docs=len(token_docs), n_words=n_words), vocab
+
+
+def ctfidf_weights(T: csr_matrix, *, df: np.ndarray, n_docs: int, n_words: int | None = None) -> csr_matrix:
+    """c-TF-IDF weights (c, T) from term counts per cluster ``T`` (c, T) and document frequencies ``df`` (T,).
+
+    ``w(t, c) = tf(t, c) / |c| * log(1 + A / f(t))``; ``|c|`` and ``A`` count the first ``n_words`` columns
+    only (the words, not the bigrams after them), so adding bigrams leaves every word's score unchanged. Terms
+    of very few documents (typos, names, junk) would top the clusters of short or empty documents: a term
+    must occur in 2 documents (5 from 1,000 documents on) to describe a topic. Used by the in-memory and the
+    streaming (token cache) paths alike.
+    """
+    T = T.tocsr().astype(np.float64)
+    totals = np.asarray(T[:, :n_words].sum(axis=1)).ravel() if n_words is not None else \
+        np.asarray(T.sum(axis=1)).ravel()
     freq = np.asarray(T.sum(axis=0)).ravel()
     idf = np.log(1.0 + (totals.mean() if len(totals) else 0.0) / np.maximum(freq, 1))
     W = T.multiply(1.0 / np.maximum(totals, 1)[:, None]).multiply(idf[None, :]).tocsr()
-    # Terms of very few documents (typos, names, junk) would top the clusters of short or empty documents:
-    # a term must occur in 2 documents (5 from 1,000 documents on) to describe a topic.
-    df = np.diff(D.tocsc().indptr)
-    rare = df < (2 if len(token_docs) < 1000 else 5)
+    rare = np.asarray(df) < (2 if n_docs < 1000 else 5)
     if rare.any() and not rare.all():
         W = W.multiply((~rare).astype(np.float64)[None, :]).tocsr()
         W.eliminate_zeros()
-    return ids, W, vocab
+    return W
 
 
 def _dedupe(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -204,6 +213,14 @@ def ctfidf_words(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *, 
     Returns {cluster label: [(term, score), ...]} for every label in ``labels``.
     """
     ids, W, vocab = ctfidf_matrix(token_docs, labels, bigrams=bigrams)
+    return top_terms(ids, W, vocab, top_n=top_n, dedupe=bigrams is not False)
+
+
+def top_terms(ids: np.ndarray, W: csr_matrix, vocab: np.ndarray, *, top_n: int = 10, dedupe: bool = False
+              ) -> dict[int, list[tuple[str, float]]]:
+    """The ``top_n`` highest-weighted terms of each row of ``W`` (c, T): {ids[row]: [(term, weight), ...]};
+    ties broken by the term, so the result is deterministic. ``dedupe``: see :func:`ctfidf_words`."""
+    vocab = np.asarray(vocab, dtype=object)
     out: dict[int, list[tuple[str, float]]] = {}
     for row, c in enumerate(ids):
         cols = W.indices[W.indptr[row]:W.indptr[row + 1]]
@@ -212,7 +229,7 @@ def ctfidf_words(token_docs: Sequence[Sequence[str]], labels: Sequence[int], *, 
         cols, score = cols[keep], score[keep]
         order = np.lexsort((vocab[cols].astype(str), -score))[:top_n * 3]  # ties by term: deterministic
         ranked = [(str(vocab[cols[j]]), float(score[j])) for j in order]
-        out[int(c)] = (_dedupe(ranked) if bigrams is not False else ranked)[:top_n]
+        out[int(c)] = (_dedupe(ranked) if dedupe else ranked)[:top_n]
     return out
 
 
@@ -245,8 +262,15 @@ def extract_topics(token_docs: Sequence[Sequence[str]], labels: Sequence[int], X
                    top_n: int = 10, n_representatives: int = 3, bigrams=False,
                    membership: np.ndarray | None = None) -> list[Topic]:
     """One :class:`Topic` per cluster (largest first, noise last)."""
-    labels = np.asarray(labels)
     words = ctfidf_words(token_docs, labels, top_n=top_n, bigrams=bigrams)
+    return assemble_topics(words, labels, X, n_representatives=n_representatives, membership=membership)
+
+
+def assemble_topics(words: dict, labels: Sequence[int], X: np.ndarray, *, n_representatives: int = 3,
+                    membership: np.ndarray | None = None) -> list[Topic]:
+    """:class:`Topic` objects from each cluster's ``words`` and representative documents (largest first,
+    noise last)."""
+    labels = np.asarray(labels)
     reps = representative_documents(X, labels, n=n_representatives, membership=membership)
     ids, sizes = np.unique(labels, return_counts=True)
     topics = [Topic(int(c), int(s), words.get(int(c), []), reps.get(int(c), [])) for c, s in zip(ids, sizes)]

@@ -18,8 +18,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter, ppmi
-from ..errors import InputError, check_int
-from .skipgram import resolve_seed, train_skipgram
+from ..errors import InputError, check_int, resolve_seed
+from .skipgram import train_skipgram
 from .word2vec import auto_min_count
 
 __all__ = ["DeepWalkEmbedder", "cooccurrence_graph", "graph_arrays", "random_walks", "DOC_PREFIX"]

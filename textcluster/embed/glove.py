@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter
-from ..errors import InputError, check_int
+from ..errors import InputError, check_int, resolve_seed
 from .word2vec import auto_min_count
 
 __all__ = ["GloVeEmbedder", "train_glove", "resolve_device", "auto_glove_epochs"]
@@ -395,8 +395,7 @@ class GloVeEmbedder(BaseEstimator):
                              "add text or lower min_count")
         t1 = time.perf_counter()
         epochs = auto_glove_epochs(X.nnz) if self.epochs == "auto" else int(self.epochs)
-        seed = int(np.random.default_rng(self.random_state).integers(2**31 - 1)) \
-            if self.random_state is None else int(self.random_state)
+        seed = resolve_seed(self.random_state)
         res = train_glove(X.row, X.col, X.data, len(counter.words_), vector_size=self.vector_size,
                           x_max=self.x_max, alpha=self.alpha, epochs=epochs, learning_rate=self.learning_rate,
                           batch_size=self.batch_size, device=self.device, seed=seed, workers=self.workers,

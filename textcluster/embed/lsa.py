@@ -9,7 +9,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from ..errors import InputError
+from ..errors import InputError, check_fitted
 
 __all__ = ["TfidfLsaEmbedder"]
 
@@ -62,6 +62,7 @@ class TfidfLsaEmbedder(TransformerMixin, BaseEstimator):
         return normalize(X).astype(np.float32)
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
+        check_fitted(self, "svd_")
         T = self.vectorizer_.transform(token_docs)
         self.n_empty_ = int((T.getnnz(axis=1) == 0).sum())
         return normalize(self.svd_.transform(T)).astype(np.float32)

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ..errors import InputError
+from ..errors import InputError, check_fitted
 
 __all__ = ["POOLING_METHODS", "pool_vectors", "pool_ids", "DocumentEmbedder", "ConcatEmbedder"]
 
@@ -130,34 +130,49 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
             self.word_embedder_ = clone(self.word_embedder)
             self.word_embedder_.fit(token_docs)
         kv = self.wv_
-        self.word_weights_ = self._weights(token_docs, kv.key_to_index, len(kv))
-        self.pc_ = None
+        counts = Counter(w for doc in token_docs for w in doc) if self.pooling == "sif" else {}
+        df = Counter(w for doc in token_docs for w in set(doc)) if self.pooling == "tfidf" else {}
+        order = kv.index_to_key
+        self.set_weights(counts=np.array([counts.get(w, 0) for w in order], dtype=np.float64),
+                         df=np.array([df.get(w, 0) for w in order], dtype=np.float64),
+                         n_docs=len(token_docs), n_tokens=sum(counts.values()))
         X = self._pool(token_docs)
-        if self.pooling == "sif":
-            from sklearn.decomposition import TruncatedSVD
-            ok = np.abs(X).sum(axis=1) > 0
-            if ok.sum() >= 2:
-                svd = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[ok])
-                self.pc_ = svd.components_[0].astype(np.float32)
-                X = self._remove_pc(X)
-        return X
+        self.fit_component(X)
+        return self.finish(X)
 
-    def _weights(self, token_docs, key_to_index: dict, V: int) -> np.ndarray | None:
+    def set_weights(self, *, counts: np.ndarray, df: np.ndarray, n_docs: int, n_tokens: int) -> None:
+        """Per-word pooling weights ``word_weights_`` (V,) from corpus statistics in the word vectors' order:
+        ``counts`` (V,) occurrences (sif), ``df`` (V,) documents containing the word (tfidf). The in-memory
+        and the streaming paths both call this with the statistics of their input."""
+        if self.pooling not in POOLING_METHODS:
+            raise InputError(f"unknown pooling {self.pooling!r}; choose one of {', '.join(POOLING_METHODS)}")
+        self.pc_ = None
         if self.pooling == "mean":
-            return None
-        if self.pooling == "tfidf":
-            df = Counter(w for doc in token_docs for w in set(doc))
-            n = len(token_docs)
-            idf = np.ones(V)
-            for w, j in key_to_index.items():
-                idf[j] = np.log((1 + n) / (1 + df.get(w, 0))) + 1.0
-            return idf
-        counts = Counter(w for doc in token_docs for w in doc)
-        total = sum(counts.values())
-        p = np.zeros(V)
-        for w, j in key_to_index.items():
-            p[j] = counts.get(w, 0) / total
-        return self.sif_a / (self.sif_a + p)
+            self.word_weights_ = None
+        elif self.pooling == "tfidf":
+            self.word_weights_ = np.log((1 + n_docs) / (1 + np.asarray(df, dtype=np.float64))) + 1.0
+        else:
+            p = np.asarray(counts, dtype=np.float64) / max(n_tokens, 1)
+            self.word_weights_ = self.sif_a / (self.sif_a + p)
+
+    #: above this many documents the SIF component is estimated on a seeded sample of them
+    max_component_rows = 200_000
+
+    def fit_component(self, X: np.ndarray) -> None:
+        """SIF only: ``pc_`` (d,), the first principal direction of the pooled vectors ``X`` (n, d) with a word
+        (estimated on a sample of :attr:`max_component_rows` rows for larger ``X``, e.g. a memmap)."""
+        self.pc_ = None
+        if self.pooling != "sif":
+            return
+        from sklearn.decomposition import TruncatedSVD
+
+        ok = np.flatnonzero(np.abs(X).sum(axis=1) > 0)
+        if len(ok) < 2:
+            return
+        if len(ok) > self.max_component_rows:
+            ok = np.sort(np.random.default_rng(0).choice(ok, self.max_component_rows, replace=False))
+        svd = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[ok])
+        self.pc_ = svd.components_[0].astype(np.float32)
 
     def _pool(self, token_docs) -> np.ndarray:
         kv = self.wv_
@@ -166,7 +181,10 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         self.n_empty_ = int((np.abs(X).sum(axis=1) == 0).sum())
         return X
 
-    def _remove_pc(self, X: np.ndarray) -> np.ndarray:
+    def finish(self, X: np.ndarray) -> np.ndarray:
+        """The last step of pooling (n, d) -> (n, d) float32: SIF removes ``pc_``, then rows are L2-normalised."""
+        if self.pooling != "sif":
+            return np.asarray(X, dtype=np.float32)
         if self.pc_ is not None:
             X = X - np.outer(X @ self.pc_, self.pc_)
         if self.normalize:
@@ -177,8 +195,8 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
         """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
-        X = self._pool(token_docs)
-        return self._remove_pc(X) if self.pooling == "sif" else X
+        check_fitted(self, "word_embedder_")
+        return self.finish(self._pool(token_docs))
 
 
 class ConcatEmbedder(TransformerMixin, BaseEstimator):
@@ -249,4 +267,5 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         return self._combine([e.fit_transform(token_docs) for e in self.embedders_])
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
+        check_fitted(self, "embedders_")
         return self._combine([e.transform(token_docs) for e in self.embedders_])

@@ -2,25 +2,22 @@
 random walks)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, check_int
+from ..errors import InputError, check_int, resolve_seed
 
-__all__ = ["train_skipgram", "resolve_seed", "ShuffledSentences"]
+__all__ = ["train_skipgram", "ShuffledSentences", "stable_hash"]
 
 logger = logging.getLogger(__name__)
 
 
-def resolve_seed(random_state: int | None) -> int:
-    """The int seed for ``random_state`` (None draws a fresh one)."""
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31 - 1))
-    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
-        raise InputError(f"random_state must be an int or None, got {random_state!r}")
-    return int(random_state)
+def stable_hash(text: str) -> int:
+    """Process-independent string hash (Python's ``hash`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
 
 
 class ShuffledSentences:
@@ -86,7 +83,6 @@ def train_skipgram(sentences: Sequence[Sequence[str]], *, vector_size: int = 100
     """
     from gensim.models import Word2Vec
 
-    from .word2vec import stable_hash
 
     for name, v, lo in (("vector_size", vector_size, 1), ("window", window, 1), ("workers", workers, 1),
                         ("negative", negative, 0), ("epochs", epochs, 1), ("min_count", min_count, 1)):

@@ -1,7 +1,6 @@
 """Word2Vec word vectors trained on the corpus with gensim."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from typing import Sequence
@@ -9,15 +8,11 @@ from typing import Sequence
 from sklearn.base import BaseEstimator
 
 from ..errors import InputError
+from .skipgram import stable_hash
 
 __all__ = ["Word2VecEmbedder", "auto_min_count", "auto_epochs", "stable_hash"]
 
 logger = logging.getLogger(__name__)
-
-
-def stable_hash(text: str) -> int:
-    """Process-independent string hash (Python's ``hash`` is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little")
 
 
 def auto_min_count(n_tokens: int) -> int:
@@ -64,7 +59,8 @@ class Word2VecEmbedder(BaseEstimator):
         """Train on ``token_docs`` (n documents, each a list of tokens)."""
         from collections import Counter
 
-        from .skipgram import resolve_seed, train_skipgram
+        from ..errors import resolve_seed
+        from .skipgram import train_skipgram
 
         if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
             raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")

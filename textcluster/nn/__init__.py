@@ -6,13 +6,12 @@ from .autoencoder import AutoEncoder, AutoEncoderKMeans
 from .base import DeepEstimator, resolve_device
 from .clustergan import ClusterGAN
 from .dec import DEC, IDEC
-from .methods import METHODS, make_method
 from .training import Checkpointer, StopTraining, time_limit, train_epochs
 from .vae import VAE
 
 __all__ = ["AutoEncoder", "AutoEncoderKMeans", "VAE", "DEC", "IDEC", "ClusterGAN", "Encoder", "Decoder",
            "DeepEstimator", "resolve_device", "train_epochs", "Checkpointer", "StopTraining", "time_limit", "MODELS",
-           "load_model", "METHODS", "make_method"]
+           "load_model"]
 
 #: class name -> class, used by :func:`load_model`.
 MODELS: dict[str, type] = {c.__name__: c for c in (AutoEncoder, AutoEncoderKMeans, VAE, DEC, IDEC, ClusterGAN)}
