@@ -212,7 +212,7 @@ def run_tables(args) -> list[dict]:
     import pandas as pd
     from sklearn import datasets as skd
 
-    from textcluster.nn import make_method
+    from textcluster.registry import make_method
     from textcluster.tabular import read_table
 
     rows = []

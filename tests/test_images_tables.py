@@ -219,3 +219,26 @@ def test_cli_table_scale_recorded(tmp_path):
     assert m["config"]["scale"] == "none" and m["config"]["scale_reason"] == "chosen with --scale"
     r = runner.invoke(app, ["table", str(csv), "--scale", "zscore", "--out", str(tmp_path / "bad")])
     assert r.exit_code == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "digits"])
+def test_auto_scale_is_the_best_kmeans_scaling_on_sklearn_tables(name, tmp_path):
+    """The acceptance check of issue 16 on scikit-learn's bundled tables: KMeans on the auto-scaled columns is
+    within 0.005 ACC of KMeans on the best of the four scalings (docs/benchmarks.md, "Tables")."""
+    import pandas as pd
+    from sklearn import datasets as skd
+
+    from textcluster.metrics import external_scores
+    from textcluster.registry import make_method
+
+    d = getattr(skd, f"load_{name}")()
+    path = tmp_path / f"{name}.csv"
+    pd.DataFrame(d.data, columns=[f"c{i}" for i in range(d.data.shape[1])]).assign(label=d.target).to_csv(
+        path, index=False)
+    acc = {}
+    for scale in ("auto", "none", "standard", "robust", "minmax"):
+        t = read_table(path, scale=scale)
+        labels = make_method("kmeans", k=len(set(d.target)), random_state=0).fit(t.X).labels_
+        acc[scale] = external_scores(t.labels, labels)["acc"]
+    assert acc["auto"] >= max(v for s, v in acc.items() if s != "auto") - 0.005, acc
