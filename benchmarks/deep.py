@@ -4,6 +4,8 @@
   python benchmarks/deep.py images --dataset mnist --limit 10000 --methods ... --device cuda --json out.json
   python benchmarks/deep.py text --limit 0      # stripped 20 Newsgroups: reduce none/ae/vae x kmeans/hdbscan
   python benchmarks/deep.py cli --dataset digits   # `textcluster images` end to end, CLI defaults, per method
+  python benchmarks/deep.py cli --dataset mnist --first 3000 --methods n2d  # `images mnist/ --limit 3000`
+  python benchmarks/deep.py tables --seeds 0,1,2   # iris, wine, breast cancer, digits as CSV: every method
 
 Each result row: dataset, n, method, seed, acc, nmi, ari, seconds (fit), epochs, peak_rss_mb, device.
 Data come from $TEXTCLUSTER_DATA (mnist/, fashion-mnist/, 20newsgroups/); digits ship with scikit-learn.
@@ -199,6 +201,81 @@ def run_cli_images(args) -> list[dict]:
     return rows
 
 
+TABLES = ("iris", "wine", "breast_cancer", "digits")
+
+
+def run_tables(args) -> list[dict]:
+    """scikit-learn's bundled tables written as CSV, read by ``read_table`` (what ``textcluster table`` does):
+    KMeans on every scaling, and every method with the CLI defaults on the "auto" scaling."""
+    import tempfile
+
+    import pandas as pd
+    from sklearn import datasets as skd
+
+    from textcluster.registry import make_method
+    from textcluster.tabular import read_table
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.tables.split(","):
+            d = getattr(skd, f"load_{name}")()
+            cols = [str(c) for c in getattr(d, "feature_names", range(d.data.shape[1]))]
+            df = pd.DataFrame(d.data, columns=[f"f{c}" if c.isdigit() else c for c in cols])
+            df["label"] = d.target
+            path = Path(tmp) / f"{name}.csv"
+            df.to_csv(path, index=False)
+            k = len(np.unique(d.target))
+            for scale in args.scales.split(","):
+                tab = read_table(path, scale=scale)
+                methods = args.methods.split(",") if scale == "auto" else ["kmeans"]
+                for method in methods:
+                    for seed in [int(v) for v in args.seeds.split(",")]:
+                        model = make_method(method, k=k, random_state=seed, device=args.device)
+                        t0 = time.perf_counter()
+                        model.fit(tab.X)
+                        secs = time.perf_counter() - t0
+                        sc = external_scores(tab.labels, model.labels_)
+                        row = {"dataset": name, "n": len(tab.X), "scale": scale, "chosen": tab.scale,
+                               "method": method, "seed": seed, "acc": round(sc["acc"], 4),
+                               "nmi": round(sc["nmi"], 4), "ari": round(sc["ari"], 4), "seconds": round(secs, 2),
+                               "epochs": getattr(model, "n_epochs_", None)}
+                        print(json.dumps(row), flush=True)
+                        rows.append(row)
+                        if args.json:
+                            write_json(args.json, rows, summarise(rows, ("dataset", "scale", "method")))
+    return rows
+
+
+def run_cli_first(args) -> list[dict]:
+    """`textcluster images $TEXTCLUSTER_DATA/<dataset> --limit N` exactly as a user runs it (the first N
+    images of the folder: MNIST's training images), one fresh process per method and seed."""
+    import os
+    import subprocess
+    import tempfile
+
+    data = Path(os.environ.get("TEXTCLUSTER_DATA", "data")) / args.dataset
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for method in args.methods.split(","):
+            for seed in [int(v) for v in args.seeds.split(",")]:
+                out = Path(tmp) / f"out-{method}-{seed}"
+                cmd = [sys.executable, "-m", "textcluster.cli", "images", str(data), "--limit", str(args.first),
+                       "--method", method, "--seed", str(seed), "--device", args.device, "--out", str(out)]
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                wall = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-1000:]}")
+                m = json.loads((out / "metrics.json").read_text())
+                row = {"dataset": args.dataset, "n": m["n_docs"], "method": method, "seed": seed,
+                       "acc": round(m["acc"], 4), "nmi": round(m["nmi"], 4), "ari": round(m["ari"], 4),
+                       "seconds": round(wall, 1), "fit_seconds": m["seconds"]["cluster"], "epochs": m.get("epochs"),
+                       "peak_rss_mb": m.get("peak_rss_mb"), "progress_lines": proc.stderr.count(" step ")}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    return rows
+
+
 def summarise(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     groups: dict = {}
     for r in rows:
@@ -243,12 +320,19 @@ def main() -> None:
     cl.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
     cl.add_argument("--limit", type=int, default=0, help="random subset of this size (0 = all)")
     cl.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
+    cl.add_argument("--first", type=int, default=0, help="run `images <data>/<dataset> --limit FIRST` on the "
+                    "dataset folder itself (its first images) instead of a written .npz")
+    tb = sub.add_parser("tables")
+    tb.add_argument("--tables", default=",".join(TABLES))
+    tb.add_argument("--scales", default="auto,none,standard,robust,minmax", help="kmeans runs on each; "
+                    "the other methods on 'auto'")
+    tb.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
     tx = sub.add_parser("text")
     tx.add_argument("--limit", type=int, default=0)
     tx.add_argument("--reducers", default="none,ae,vae")
     tx.add_argument("--cache", type=Path, help="save/load the document vectors here (.npy)")
     tx.add_argument("--reduce-params", default="{}", help='JSON for the ae/vae reducers, e.g. {"beta": 0.1}')
-    for p in (im, tx, cl):
+    for p in (im, tx, cl, tb):
         p.add_argument("--seeds", default="0,1,2")
         p.add_argument("--device", default="auto")
         p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -262,9 +346,16 @@ def main() -> None:
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
-    rows = run_images(args) if args.cmd == "images" else run_cli_images(args) if args.cmd == "cli" \
-        else run_text(args)
-    keys = ("reduce", "algorithm") if args.cmd == "text" else ("dataset", "method")
+    if args.cmd == "images":
+        rows = run_images(args)
+    elif args.cmd == "cli":
+        rows = run_cli_first(args) if args.first else run_cli_images(args)
+    elif args.cmd == "tables":
+        rows = run_tables(args)
+    else:
+        rows = run_text(args)
+    keys = {"text": ("reduce", "algorithm"), "tables": ("dataset", "scale", "method")}.get(args.cmd,
+                                                                                        ("dataset", "method"))
     summary = summarise(rows, keys)
     for s in summary:
         print("SUMMARY", json.dumps(s), flush=True)

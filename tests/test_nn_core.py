@@ -1,4 +1,6 @@
 """Encoder core: blocks, named losses, the training loop (checkpoint / resume), device and seeding."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -146,3 +148,40 @@ def test_cuda_fit_matches_shapes_and_saves(tmp_path):
     assert m.device_.type == "cuda" and m.labels_.shape == (200,)
     m.save(tmp_path / "m")
     np.testing.assert_array_equal(load_model(tmp_path / "m", device="cpu").predict(X), m.labels_)
+
+
+def test_auto_budget_follows_data_network_and_device():
+    from textcluster.nn.autoencoder import ae_cost
+    from textcluster.nn.training import BUDGETS, auto_epochs, forward_macs
+
+    lin = torch.nn.Sequential(torch.nn.Linear(64, 10), torch.nn.ReLU(), torch.nn.Linear(10, 64))
+    assert forward_macs(lin, torch.zeros(3, 64)) == 2 * 640
+    conv = Encoder((1, 28, 28), 10, (16,), arch="conv")  # conv 1->32 on 14x14, 32->64 on 7x7, 3136->16->10
+    assert forward_macs(conv, torch.zeros(1, 784)) == 14 * 14 * 32 * 16 + 7 * 7 * 64 * 32 * 16 + 3136 * 16 + 160
+    assert auto_epochs(7, 10, 4) == 7  # ints pass through
+    cpu = BUDGETS["autoencoder"]["cpu"]
+    # a cheap network: the step budget, and never more than max_epochs passes on a small data set
+    assert auto_epochs("auto", 1797, 256, cost=1e5) == cpu["max_epochs"]
+    assert auto_epochs("auto", 100_000, 256, cost=1e5) == max(cpu["min_epochs"], -(-cpu["steps"] // 391))
+    # a costly network gets fewer epochs on the same data; CUDA gets the longer schedule
+    small, big = (auto_epochs("auto", 3000, 256, cost=c) for c in (1e5, 1e8))
+    assert big == math.ceil(cpu["macs"] / (256 * 1e8) / 12) < small  # the compute cap binds
+    assert auto_epochs("auto", 3000, 256, cost=1e8, device="cuda") > big
+    assert auto_epochs("auto", 3000, 256, cost=1e8, device=torch.device("cuda")) > big
+    e, d = Encoder((8,), 2, (4,)), Decoder(2, (8,), (4,))
+    assert ae_cost(e, d, torch.zeros(5, 8), 2) == (8 * 4 + 4 * 2) + (2 * 4 + 4 * 8)
+
+
+def test_progress_lines_when_piped(capsys):
+    from textcluster.nn.training import progress_lines
+
+    def step(idx):
+        return {"loss": 1.0}
+
+    kw = dict(max_epochs=2, batch_size=2, device=torch.device("cpu"), modules={}, optimizers={}, phase="demo")
+    train_epochs(step, 6, **kw)
+    assert capsys.readouterr().err == ""  # no lines unless asked (the library is silent by default)
+    with progress_lines(0.0):  # every step, for the test; the CLI uses 10 s when stderr is not a terminal
+        train_epochs(step, 6, **kw)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 6 and err[0].startswith("demo: epoch 1/2 step 1/3") and err[-1].endswith("loss=1")

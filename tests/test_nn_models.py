@@ -142,6 +142,11 @@ def test_clustergan_losses_and_options():
     assert ClusterGAN().gan_loss == "wgan-gp" and ClusterGAN().n_critic == 5
     m = ClusterGAN(3, gan_loss="standard", max_epochs=2, hidden=(16,), batch_size=16, device="cpu").fit(X)
     assert m.labels_.shape == (60,) and set(m.history_[0]) == {"d", "g", "zn", "zc"}
+    # images: the paper's conv networks (64/128 channels), generator up-convolutions to the image size
+    imgs = np.random.default_rng(1).random((24, 1, 16, 16)).astype(np.float32)
+    g = ClusterGAN(2, max_epochs=1, batch_size=8, device="cpu").fit(imgs)
+    assert g.arch_ == "conv" and g.discriminator_.trunk[0].out_channels == 64
+    assert g.encoder_.trunk[2].out_channels == 128 and g.generate(3).shape == (3, 256)
     for bad in (dict(gan_loss="hinge"), dict(n_critic=0)):
         with pytest.raises(InputError):
             ClusterGAN(3, max_epochs=1, device="cpu", **bad).fit(X)

@@ -549,7 +549,7 @@ def test_table_with_nan_and_non_numeric_columns(tmp_path, capsys):
         tabular.read_table(src, columns=["a", "colour"], impute="mean")
     t = tabular.read_table(src, impute="mean")
     X = np.asarray(t.X)
-    assert X.shape == (4, 2) and np.isfinite(X).all()  # the text column is left out, NaNs imputed
+    assert X.shape == (4, 5) and np.isfinite(X).all()  # the text column is one-hot encoded, NaNs imputed
     if _cli_has("table"):
         code, _, err = run(["table", src, "--out", tmp_path / "o", "--k", 2, "-q"], capsys)
         assert_clean_error(code, err, "missing values")

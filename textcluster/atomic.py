@@ -94,9 +94,20 @@ def foreign_entries(out: Path) -> list[str]:
         if written is None:
             if rel.split("/")[0] not in _LEGACY_NAMES:
                 foreign.append(rel)
-        elif rel not in written and not (rel.endswith("/") and any(w.startswith(rel) for w in written)):
+        elif rel not in written and not (rel.endswith("/") and any(w.startswith(rel) for w in written)) \
+                and not _owned_below(out, rel):
             foreign.append(rel)
     return sorted(foreign)
+
+
+def _owned_below(out: Path, rel: str) -> bool:
+    """True when a sub-folder's own manifest lists ``rel`` (e.g. a model re-saved into ``DIR/model``)."""
+    parts = rel.rstrip("/").split("/")
+    for i in range(1, len(parts)):
+        written = _manifest(out.joinpath(*parts[:i]))
+        if written is not None and "/".join(parts[i:]) in written:
+            return True
+    return False
 
 
 def _check_replaceable(out: Path) -> None:

@@ -561,7 +561,7 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                   device: str, out: Path, quiet: bool, input_shape, epochs: Optional[int],
                   pretrain_epochs: Optional[int], batch_size: Optional[int], checkpoint_dir: Optional[Path],
                   checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict,
-                  arch: str = "auto") -> None:
+                  arch: str = "auto", max_seconds: Optional[float] = None) -> None:
     """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
     from .atomic import atomic_dir
     from .registry import make_method
@@ -580,9 +580,14 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
                                                            else None, "checkpoint_every": checkpoint_every,
                                                            "resume": resume}))
     labels_list = None if labels_true is None else [str(v) for v in labels_true]
+    from .nn.training import progress_lines, time_limit
+
     with atomic_dir(out, inputs=[input]) as tmp:
         t_fit = time.perf_counter()
-        model.fit(X)
+        # piped or logged (no terminal for a bar): a plain progress line every 10 s of training
+        lines = 10.0 if not quiet and not sys.stderr.isatty() else None
+        with progress_lines(lines), time_limit(max_seconds) as cut:
+            model.fit(X)
         t_done = time.perf_counter()
         labels = np.asarray(model.labels_)
         emb = X if method == "kmeans" else np.asarray(model.transform(X))
@@ -590,6 +595,8 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
         metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
         metrics["epochs"] = getattr(model, "n_epochs_", None)
         metrics["k_from"] = k_why
+        if cut:
+            metrics["stopped_by_max_seconds"] = [{"phase": p, "epochs": e} for p, e in cut]
         metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
                              "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
                              **extra}
@@ -614,13 +621,17 @@ def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k
 
 def _deep_common():
     return dict(
-        method=_choice("ae-kmeans", _deep_options, "Clustering method (kmeans = raw features baseline)."),
+        method=_choice("kmeans", _deep_options, "Clustering method: kmeans on the scaled columns (no deep method "
+                       "beat it on scikit-learn's tables, docs/benchmarks.md), or a deep one."),
         images_method=_choice("n2d", _deep_options, "Clustering method: n2d = autoencoder + UMAP + KMeans "
                               "(kmeans = raw pixels baseline)."),
         k=typer.Option(None, "--k", min=1, help=K_HELP),
         seed=typer.Option(0, help="Random seed (torch, KMeans)."),
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
-        epochs=typer.Option(None, min=0, help="Training epochs (default: scaled to the data size)."),
+        epochs=typer.Option(None, min=0, help="Training epochs (default: a step and compute budget that follows "
+                            "the data size, the network and the device; more on CUDA)."),
+        max_seconds=typer.Option(None, min=1, help="Stop training after this many seconds (at an epoch boundary; "
+                                 "results then depend on machine speed)."),
         pretrain_epochs=typer.Option(None, min=0, help="DEC/IDEC autoencoder pretraining epochs."),
         arch=_choice("auto", lambda: ("auto", "mlp", "conv"), "Network trunk: auto = conv for images of 16x16 "
                      "pixels or more, else mlp (the DEC/IDEC papers' d-500-500-2000-10)."),
@@ -648,7 +659,7 @@ def images_cmd(
     method: str = _DC["images_method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"],
     device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
-    arch: str = _DC["arch"],
+    arch: str = _DC["arch"], max_seconds: Optional[float] = _DC["max_seconds"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
@@ -662,7 +673,7 @@ def images_cmd(
     _run_features(ds.flat(), ds.ids, ds.labels, input=input, kind="images", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=ds.shape, epochs=epochs,
                   pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
                   extra={"image_shape": list(ds.shape)})
 
 
@@ -674,25 +685,31 @@ def table_cmd(
     columns: Optional[str] = typer.Option(None, help="Comma-separated feature columns (default: all numeric)."),
     impute: str = _choice("none", ("none", "mean", "median", "drop"), "Missing values: refuse (none), fill with "
                                                                       "the column mean/median, or drop rows."),
+    scale: str = _choice("auto", ("auto", "standard", "robust", "minmax", "none"), "Scaling of the numeric "
+                         "columns: auto = none when they share one scale, minmax when some are heavy-tailed, else "
+                         "standard (z-scores); robust = (x - median) / IQR."),
     method: str = _DC["method"], k: Optional[int] = _DC["k"], seed: int = _DC["seed"], device: str = _DC["device"],
     epochs: Optional[int] = _DC["epochs"], pretrain_epochs: Optional[int] = _DC["pretrain_epochs"],
-    arch: str = _DC["table_arch"],
+    arch: str = _DC["table_arch"], max_seconds: Optional[float] = _DC["max_seconds"],
     batch_size: Optional[int] = _DC["batch_size"], checkpoint_dir: Optional[Path] = _DC["checkpoint_dir"],
     checkpoint_every: int = _DC["checkpoint_every"], resume: bool = _DC["resume"], out: Path = _DC["out"],
     quiet: bool = _DC["quiet"],
 ) -> None:
-    """Cluster the rows of a table (numeric columns standardised); same outputs as `textcluster images`."""
+    """Cluster the rows of a table (numeric columns scaled, few-valued text columns one-hot encoded); same
+    outputs as `textcluster images`."""
     from .tabular import read_table
 
     t0 = time.perf_counter()
-    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute,
+    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute, scale=scale,
                      columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
     t_read = time.perf_counter()
     _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
                   device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
                   pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read,
-                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped})
+                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
+                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped,
+                         "scale": tab.scale, "scale_requested": scale, "scale_reason": tab.scale_reason,
+                         "categorical": tab.categorical, "skipped_columns": tab.skipped})
 
 
 def _fail(message: str, code: int) -> None:

@@ -204,6 +204,11 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
                       rule: str = "consensus", progress: Progress | bool | None = None) -> Comparison:
     """Cluster ``docs`` with every configuration of a small grid and rank them.
 
+    Each configuration is ``clone(base).set_params(embedder=..., reducer=..., clusterer=..., k=...)`` of one
+    :class:`TextClusterer`, fitted on tokens computed once; an embedder or reducer that several configurations
+    share is fitted once (``TextClusterer._fit_tokens(memo=...)``), so every row is what ``textcluster
+    cluster`` with those options gives.
+
     Parameters
     ----------
     docs : collection of str or :class:`~textcluster.corpus.Document`
@@ -227,8 +232,11 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     """
     import pandas as pd
 
+    from sklearn.base import clone
+
     from .corpus import texts_of
     from .metrics import external_scores
+    from .pipeline import TextClusterer
     from .registry import embedder_names, make_clusterer, make_embedder, make_reducer, names, resolve_reducer
     from .tokenize import SpacyTokenizer
     from .topics import extract_topics, topic_coherence
@@ -260,59 +268,38 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
                 "ks": ks, "pooling": pooling, "random_state": random_state, "labels": labels is not None}
     logger.info("compare: %d configurations on %d documents", len(cells), n)
 
+    base = TextClusterer(lang=lang, spacy_model=spacy_model, top_n_words=top_n_words, random_state=random_state,
+                         tokenizer_params=tokenizer_params)
     with progress.stage("tokenize", n) as advance:
         tok = SpacyTokenizer(lang=lang, model=spacy_model, **(tokenizer_params or {})).fit()
         tokens = tok.transform(texts, progress=advance)
     rows = []
     partitions: dict[int, np.ndarray] = {}  # row -> cluster labels, for the consensus score
+    memo: dict = {}  # fitted embedders and reducers shared by the configurations (same tokens)
+
+    def topics(model):
+        return extract_topics(tokens, model.labels_, model.embedding_, top_n=top_n_words, n_representatives=1)
+
     with progress.stage("compare", len(cells)) as advance:
-        for e in emb_names:
-            t_e = time.perf_counter()
+        for e, r, a, k in cells:
+            effective = resolve_reducer(r, a)  # "auto": UMAP before HDBSCAN, nothing otherwise
+            row = {"embedding": e, "reduce": r, "reduced_with": effective, "algorithm": a, "k": k, "error": None}
             try:
-                vectors = make_embedder(e, pooling=pooling, random_state=random_state,
-                                        **(embedding_params or {}).get(e, {})).fit_transform(tokens)
-                err_e = None
+                model = clone(base).set_params(
+                    k=k if k is not None else 10, reducer=make_reducer(effective, **(reduce_params or {}).get(effective, {})),
+                    embedder=make_embedder(e, pooling=pooling, **(embedding_params or {}).get(e, {})),
+                    clusterer=make_clusterer(a, **(cluster_params or {}).get(a, {})))
+                model._start(None, n)
+                model.tokenizer_ = tok
+                model._fit_tokens(tokens, NullProgress(), topics=topics, memo=memo)
+                lab = model.labels_
+                partitions[len(rows)] = lab
+                row["seconds"] = round(sum(model.seconds_[s] for s in ("embed", "reduce", "cluster")), 3)
+                row.update(_score(model, labels, top_n_words, random_state, topic_coherence, external_scores))
             except (InputError, ValueError, RuntimeError) as exc:
-                vectors, err_e = None, f"{type(exc).__name__}: {exc}"
-            sec_e = time.perf_counter() - t_e
-            reduced: dict = {}  # effective reducer name -> (Z, error, seconds), once per embedding
-
-            def reduce_as(name: str):
-                if name not in reduced:
-                    t_r = time.perf_counter()
-                    Z, err_r = None, err_e
-                    if vectors is not None:
-                        try:
-                            reducer = make_reducer(name, **({"random_state": random_state}
-                                                            if name != "passthrough" else {}),
-                                                   **(reduce_params or {}).get(name, {}))
-                            Z = np.asarray(reducer.fit(vectors).transform(vectors), dtype=np.float32)
-                        except (InputError, ValueError, RuntimeError) as exc:
-                            err_r = f"{type(exc).__name__}: {exc}"
-                    reduced[name] = (Z, err_r, time.perf_counter() - t_r)
-                return reduced[name]
-
-            for r in red_names:
-                for e_, r_, a, k in [c for c in cells if c[0] == e and c[1] == r]:
-                    effective = resolve_reducer(r, a)  # "auto": UMAP before HDBSCAN, nothing otherwise
-                    Z, err_r, sec_r = reduce_as(effective)
-                    row = {"embedding": e, "reduce": r, "reduced_with": effective, "algorithm": a, "k": k,
-                           "error": err_r}
-                    t_c = time.perf_counter()
-                    if Z is not None:
-                        try:
-                            cl = make_clusterer(a, k=k if k is not None else 10, random_state=random_state,
-                                                **(cluster_params or {}).get(a, {}))
-                            lab = np.asarray(cl.fit(Z).labels_)
-                            partitions[len(rows)] = lab
-                            row["seconds"] = round(sec_e + sec_r + time.perf_counter() - t_c, 3)
-                            row.update(_score(Z, lab, tokens, labels, top_n_words, random_state,
-                                              extract_topics, topic_coherence, external_scores))
-                        except (InputError, ValueError, RuntimeError) as exc:
-                            row["error"] = f"{type(exc).__name__}: {exc}"
-                    row.setdefault("seconds", round(sec_e + sec_r + time.perf_counter() - t_c, 3))
-                    rows.append(row)
-                    advance(1)
+                row["error"] = f"{type(exc).__name__}: {exc}"
+            rows.append(row)
+            advance(1)
     frame = pd.DataFrame(rows)
     frame["consensus"] = consensus_scores([partitions.get(i) for i in range(len(rows))])
     table = _rank(frame, has_labels=labels is not None, rule=rule)
@@ -334,11 +321,12 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     return Comparison(table, rec, settings, label_free=label_free)
 
 
-def _score(Z, lab, tokens, labels, top_n, seed, extract_topics, topic_coherence, external_scores) -> dict:
+def _score(model, labels, top_n, seed, topic_coherence, external_scores) -> dict:
+    """Internal criteria, NPMI of the topic words and (with labels) NMI/ARI/ACC of a fitted model."""
+    lab, Z = model.labels_, model.embedding_
     out = {"n_clusters": int(len(np.unique(lab[lab >= 0]))), "noise_fraction": round(float((lab < 0).mean()), 4)}
     out.update(internal_scores(Z, lab, random_state=seed))
-    topics = extract_topics(tokens, lab, Z, top_n=top_n, n_representatives=1)
-    out["npmi"] = topic_coherence(tokens, topics, top_n=top_n)
+    out["npmi"] = topic_coherence(model.tokens_, model.topics_, top_n=top_n)
     if labels is not None:
         ext = external_scores(labels, lab)
         out.update({"nmi": ext["nmi"], "ari": ext["ari"], "acc": ext["acc"]})

@@ -565,6 +565,17 @@ def _check_consistency(model) -> None:
     def fail(what: str):
         raise ModelFileError(f"model's {what}; the model directory is damaged or was edited")
 
+    from .tokenize import SpacyTokenizer
+    from .topics import Topic
+
+    if not isinstance(model.tokenizer_, SpacyTokenizer) or not hasattr(model.embedder_, "transform") \
+            or not hasattr(model.clusterer_, "predict") or not (model.reducer_ is None
+                                                               or hasattr(model.reducer_, "transform")):
+        fail("components are not a tokenizer, embedder, reducer and clusterer")
+    if not isinstance(getattr(model, "topics_", None), list) or not all(isinstance(t, Topic) for t in model.topics_):
+        fail("topics are malformed")
+    if not isinstance(getattr(model, "doc_ids_", None), list) or not all(isinstance(i, str) for i in model.doc_ids_):
+        fail("document ids are malformed")
     probe: list[str] = []
     for e in _embedders(model.embedder_):
         wv = getattr(e, "wv_", None)
@@ -605,6 +616,59 @@ def _check_consistency(model) -> None:
     ids, cents = getattr(model, "topic_ids_", None), getattr(model, "topic_centroids_", None)
     if cents is not None and (np.ndim(cents) != 2 or np.shape(cents) != (len(ids), Z.shape[1])):
         fail(f"topic centroids have shape {np.shape(cents)}, not ({len(ids)}, {Z.shape[1]})")
+    _check_arrays(model, fail)
     from .frames import apply_label_changes
 
     apply_label_changes(model, labels, Z)
+    predicted = np.asarray(model.predict([" ".join(probe), ""]))  # the whole path, tokenizer included
+    if predicted.shape != (2,) or predicted.dtype.kind not in "iu":
+        fail(f"predictions are malformed ({predicted!r})")
+
+
+#: fitted arrays that must hold finite numbers, and those that are cluster labels / ids
+_FINITE = {"cluster_centers_", "pc_", "topic_centroids_", "word_weights_", "components_", "mean_",
+           "noise_centroids_"}
+_INTEGER = {"labels_", "topic_ids_", "cluster_ids_", "noise_centroid_labels_"}
+
+
+def _check_arrays(model, fail) -> None:
+    """dtype, rank and finiteness of every fitted array of the components, and their counts against each other."""
+    n_docs = len(model.doc_ids_)
+    seen = set()
+
+    def walk(obj, where: str, depth: int = 0):
+        if id(obj) in seen or depth > 4 or not hasattr(obj, "__dict__"):
+            return
+        seen.add(id(obj))
+        for key, value in vars(obj).items():
+            name = f"{where}.{key}"
+            if isinstance(value, np.ndarray):
+                kind, size = value.dtype.kind, value.dtype.itemsize
+                if (kind == "f" and size < 4) or (kind in "iu" and size < 4) or kind in "cOSUVMm":
+                    if value.dtype.fields is None:
+                        fail(f"array {name} has dtype {value.dtype}, which textcluster never saves")
+                if key in _FINITE and (kind != "f" or not np.isfinite(value).all()):
+                    fail(f"array {name} is not finite floating point")
+                if key in _INTEGER and (kind not in "iu" or value.ndim != 1):
+                    fail(f"array {name} ({value.dtype}, shape {value.shape}) is not a vector of cluster ids")
+                if key == "labels_" and where in ("model", "model.clusterer_") and len(value) != n_docs:
+                    fail(f"{name} has {len(value)} entries for {n_docs} documents")
+            elif hasattr(value, "get_params") or isinstance(value, list) and value and hasattr(value[0], "get_params"):
+                for i, child in enumerate(value if isinstance(value, list) else [value]):
+                    walk(child, f"{name}" + (f".{i}" if isinstance(value, list) else ""), depth + 1)
+        k = getattr(obj, "n_clusters", None)
+        centres = getattr(obj, "cluster_centers_", None)
+        if isinstance(k, int) and isinstance(centres, np.ndarray) and len(centres) != k:
+            fail(f"{where} has {len(centres)} cluster centres for n_clusters={k}")
+    walk(model, "model")
+    inner_labels = getattr(getattr(model.clusterer_, "model_", None), "labels_", None)
+    if type(model.clusterer_).__name__ == "KMeansClusterer" and inner_labels is not None \
+            and np.shape(inner_labels) != np.shape(getattr(model.clusterer_, "labels_", None)):
+        fail("KMeans labels do not match the clusterer's")
+    ids, cents = getattr(model, "topic_ids_", None), getattr(model, "topic_centroids_", None)
+    if ids is not None and not set(np.asarray(ids).tolist()) <= set(np.asarray(model.labels_).tolist()):
+        fail("topic ids are not among the cluster labels")
+    pc = getattr(model.embedder_, "pc_", None)
+    inner = getattr(getattr(model.embedder_, "word_embedder_", None), "wv_", None)
+    if pc is not None and inner is not None and (np.ndim(pc) not in (1, 2) or np.shape(pc)[-1] != inner.vectors.shape[1]):
+        fail(f"principal component shape {np.shape(pc)} does not fit {inner.vectors.shape[1]}-d word vectors")

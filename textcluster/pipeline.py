@@ -210,7 +210,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         t0 = time.perf_counter()
         with progress.stage(name, total) as advance:
             yield advance
-        self.seconds_[name] = round(time.perf_counter() - t0, 3)
+        self.seconds_.setdefault(name, round(time.perf_counter() - t0, 3))
         logger.info("%s: %.2f s", name, self.seconds_[name])
 
     # -- fitting -------------------------------------------------------------------------------------
@@ -235,21 +235,35 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self._build(n_docs)
         return progress or NullProgress()
 
-    def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None) -> "TextClusterer":
+    def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None, memo: dict | None = None
+                    ) -> "TextClusterer":
         """embed -> reduce -> cluster -> topics on tokenized documents (what every fit path runs).
 
         ``vectors`` (a callable returning (n, d) float32) and ``topics`` (a callable returning the topics) let
-        the streaming path feed the same stages from its token cache instead of token lists.
+        the streaming path feed the same stages from its token cache instead of token lists. ``memo`` (a dict
+        shared by models fitted on the same tokens, as :func:`~textcluster.compare.compare_pipelines` does)
+        reuses a fitted embedder or reducer whose parameters are the same instead of fitting it again.
         """
         self.tokens_ = tokens
         n = len(tokens)
+        ekey = ("embed", stage_key(self.embedder_))
         with self._stage(progress, "embed", n if vectors else None) as advance:
-            self.vectors_ = vectors(self.embedder_, advance) if vectors else self.embedder_.fit_transform(tokens)
+            if memo is not None and ekey in memo:
+                self.embedder_, self.vectors_, self.seconds_["embed"] = memo[ekey]
+            else:
+                self.vectors_ = vectors(self.embedder_, advance) if vectors else self.embedder_.fit_transform(tokens)
             self.n_empty_docs_ = count_empty(self.vectors_)
+        rkey = ("reduce", ekey, stage_key(self.reducer_))
         with self._stage(progress, "reduce"):
-            # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
-            self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
-                                         dtype=np.float32)
+            if memo is not None and rkey in memo:
+                self.reducer_, self.embedding_, self.seconds_["reduce"] = memo[rkey]
+            else:
+                # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
+                self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
+                                             dtype=np.float32)
+        if memo is not None:
+            memo.setdefault(ekey, (self.embedder_, self.vectors_, self.seconds_["embed"]))
+            memo.setdefault(rkey, (self.reducer_, self.embedding_, self.seconds_["reduce"]))
         with self._stage(progress, "cluster"):
             self.labels_ = _fit_without_empty(self.clusterer_, self.embedding_, self.vectors_, self.n_empty_docs_)
         with self._stage(progress, "topics"):
@@ -377,6 +391,13 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     @property
     def noise_fraction_(self) -> float:
         return float((self.labels_ < 0).mean())
+
+
+def stage_key(est) -> tuple:
+    """A hashable description of an unfitted stage: its class and every (nested) parameter value."""
+    params = est.get_params(deep=True)
+    return (type(est).__qualname__,) + tuple((k, type(v).__qualname__ if registry.is_estimator(v) else repr(v))
+                                            for k, v in sorted(params.items()))
 
 
 def count_empty(X) -> int:

@@ -10,9 +10,9 @@ from ._lazy import torch
 from sklearn.base import ClusterMixin, TransformerMixin
 
 from .base import DeepEstimator
-from .training import Checkpointer, train_epochs
+from .training import Checkpointer, auto_epochs, forward_macs, train_epochs
 
-__all__ = ["AutoEncoder", "AutoEncoderKMeans", "auto_hidden", "auto_epochs", "pretrain_autoencoder"]
+__all__ = ["AutoEncoder", "AutoEncoderKMeans", "auto_hidden", "auto_epochs", "ae_cost", "pretrain_autoencoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +24,9 @@ def auto_hidden(hidden, n_features: int) -> tuple[int, ...]:
     return tuple(int(h) for h in hidden)
 
 
-def auto_epochs(max_epochs, n_items: int, batch_size: int, *, steps: int = 1500, lo: int = 10,
-                hi: int = 100) -> int:
-    """``"auto"``: enough epochs for about ``steps`` optimizer steps, clipped to [lo, hi]; ints pass through."""
-    if max_epochs != "auto":
-        return int(max_epochs)
-    per_epoch = max(1, math.ceil(n_items / max(1, batch_size)))
-    return int(min(hi, max(lo, math.ceil(steps / per_epoch))))
+def ae_cost(encoder: torch.nn.Module, decoder: torch.nn.Module, Xt: torch.Tensor, latent_dim: int) -> int:
+    """Forward multiply-accumulates per item of ``decoder(encoder(x))`` (for the "auto" compute budget)."""
+    return forward_macs(encoder, Xt[:1]) + forward_macs(decoder, torch.zeros(1, latent_dim, device=Xt.device))
 
 
 def pretrain_autoencoder(encoder: torch.nn.Module, decoder: torch.nn.Module, Xt: torch.Tensor, *, epochs: int,
@@ -75,7 +71,9 @@ class AutoEncoder(TransformerMixin, DeepEstimator):
     noise : float
         Standard deviation of Gaussian noise added to scaled inputs during training (denoising AE).
     max_epochs : int or "auto"
-        Training epochs; "auto" = about 1,500 minibatch steps, between 10 and 100 epochs.
+        Training epochs; "auto" = the ``BUDGETS["autoencoder"]`` of the device (:func:`~textcluster.nn.training.auto_epochs`):
+        on CPU at most 1,500 minibatch steps, fewer for costly networks (a compute cap), at most 100 epochs;
+        on CUDA about 50,000 steps (the DEC papers' schedule).
     batch_size, lr, weight_decay : training settings (Adam).
     device : str
         "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...
@@ -146,7 +144,8 @@ class AutoEncoder(TransformerMixin, DeepEstimator):
             self.encoder_.to(self.device_)
             self.decoder_.to(self.device_)
             Xt = self._to_tensor(X, self.device_)
-            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size)
+            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, device=self.device_,
+                                 cost=ae_cost(self.encoder_, self.decoder_, Xt, self.n_components))
             self.history_ = self._train(Xt, epochs)
         self.n_epochs_ = len(self.history_)
         return self

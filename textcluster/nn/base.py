@@ -197,7 +197,8 @@ class DeepEstimator(BaseEstimator):
             setattr(model, k, v)
         tensors = load_file(str(path / "weights.safetensors"))
         for name in cls._arrays:
-            setattr(model, name, tensors[f"array.{name}"].numpy())
+            if f"array.{name}" in tensors:  # absent in models saved before the array existed
+                setattr(model, name, tensors[f"array.{name}"].numpy())
         model.device_ = model._device()
         model._build_modules()
         for name in cls._modules:

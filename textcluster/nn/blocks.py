@@ -4,7 +4,8 @@ Both work on *flat* float32 batches of shape (n, prod(shape)); the conv variant 
 (n, c, h, w) internally, so callers never care which trunk is inside.
 
 - ``arch="mlp"``: Linear layers of widths ``hidden`` (e.g. the DEC paper's d-500-500-2000-10).
-- ``arch="conv"``: two stride-2 4x4 convolutions (32, 64 channels), then Linear layers of widths ``hidden``;
+- ``arch="conv"``: two stride-2 4x4 convolutions (``channels``, 32 and 64 by default), then Linear layers of
+  widths ``hidden``;
   needs an image shape (c, h, w) with h and w divisible by 4 (MNIST 28x28, digits 8x8).
 """
 from __future__ import annotations
@@ -67,17 +68,20 @@ class Encoder(nn.Module):
     activation : "relu", "leaky_relu" or "elu"
     batchnorm : bool
         BatchNorm after hidden layers.
+    channels : (int, int)
+        Channels of the two conv layers (``arch="conv"``); (32, 64) by default, (64, 128) in ClusterGAN's paper.
     """
 
     def __init__(self, in_shape: Sequence[int], out_dim: int, hidden: Sequence[int] = (500, 500, 2000), *,
-                 arch: str = "mlp", activation: str = "relu", batchnorm: bool = False):
+                 arch: str = "mlp", activation: str = "relu", batchnorm: bool = False,
+                 channels: Sequence[int] = _CONV_CHANNELS):
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         self.in_dim = int(torch.tensor(self.in_shape).prod())
         self.arch = arch
         if arch == "conv":
             c, h, w = _check_conv_shape(self.in_shape)
-            c1, c2 = _CONV_CHANNELS
+            c1, c2 = (int(v) for v in channels)
             act = ACTIVATIONS[activation]
             self.trunk = nn.Sequential(nn.Conv2d(c, c1, 4, 2, 1), act(), nn.Conv2d(c1, c2, 4, 2, 1),
                                        *( [nn.BatchNorm2d(c2)] if batchnorm else []), act(), nn.Flatten())
@@ -106,7 +110,7 @@ class Decoder(nn.Module):
 
     def __init__(self, latent_dim: int, out_shape: Sequence[int], hidden: Sequence[int] = (500, 500, 2000), *,
                  arch: str = "mlp", activation: str = "relu", batchnorm: bool = False,
-                 out_activation: str = "linear"):
+                 out_activation: str = "linear", channels: Sequence[int] = _CONV_CHANNELS):
         super().__init__()
         self.out_shape = tuple(int(s) for s in out_shape)
         self.out_dim = int(torch.tensor(self.out_shape).prod())
@@ -115,7 +119,7 @@ class Decoder(nn.Module):
         out_act = OUT_ACTIVATIONS[out_activation]
         if arch == "conv":
             c, h, w = _check_conv_shape(self.out_shape)
-            c1, c2 = _CONV_CHANNELS
+            c1, c2 = (int(v) for v in channels)
             act = ACTIVATIONS[activation]
             self._grid = (c2, h // 4, w // 4)
             first = c2 * (h // 4) * (w // 4)

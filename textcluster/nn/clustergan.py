@@ -1,5 +1,6 @@
 """ClusterGAN (Mukherjee et al. 2019): a GAN whose latent code is [Gaussian noise z_n, one-hot cluster z_c],
-plus an encoder that inverts the generator; an item's cluster is the argmax of its encoded z_c part.
+plus an encoder that inverts the generator; items are clustered by KMeans on their encoding [z_n, softmax z_c]
+(as the reference implementation evaluates it) or by the argmax of the z_c part.
 
 Losses per minibatch (Adam, betas (0.5, 0.9)):
 - generator + encoder: non-saturating GAN loss + ``beta_n`` * MSE(E_n(G(z)), z_n) + ``beta_c`` * CE(E_c(G(z)), c);
@@ -13,9 +14,8 @@ import numpy as np
 from ._lazy import F, torch
 from sklearn.base import ClusterMixin, TransformerMixin
 
-from .autoencoder import auto_epochs
 from .base import DeepEstimator
-from .training import train_epochs
+from .training import auto_epochs, forward_macs, train_epochs
 
 __all__ = ["ClusterGAN"]
 
@@ -39,7 +39,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     scaling : str
         Input scaling; "minmax" maps data to [-1, 1] to match the generator's tanh output.
     max_epochs : int or "auto"
-        Epochs ("auto": about 8,000 critic steps, 10-300 epochs).
+        Epochs ("auto": ``BUDGETS["clustergan"]`` of the device: on CPU at most 8,000 critic steps and 300
+        epochs, fewer for costly networks; on CUDA 40,000 critic steps, about 37 epochs of MNIST).
     batch_size, lr, weight_decay : Adam settings (both optimizers).
     gan_loss : "wgan-gp" or "standard"
         "wgan-gp" (the reference implementation's): Wasserstein critic with a gradient penalty (weight
@@ -47,6 +48,13 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         the non-saturating GAN loss on logits, one generator step per discriminator step.
     n_critic, gp_weight : int, float
         Critic steps per generator step and gradient-penalty weight (``gan_loss="wgan-gp"`` only).
+    assign : "kmeans" or "argmax"
+        How items get clusters: "kmeans" (the reference implementation's evaluation) runs KMeans (``n_init``
+        restarts) on the encoded ``[z_n, softmax(z_c)]`` and new items go to the nearest centre; "argmax" takes
+        the largest entry of the encoded one-hot part.
+    conv_channels : (int, int)
+        Channels of the conv layers (``arch="conv"``): the paper's MNIST networks, (64, 128) -- generator
+        FC 1024, FC 7x7x128, up-conv 64, up-conv 1; discriminator and encoder conv 64, conv 128, FC 1024.
     device, random_state, verbose, checkpoint_dir, checkpoint_every, resume : as AutoEncoder.
 
     Attributes
@@ -58,13 +66,15 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
     """
 
     _modules = ("generator_", "discriminator_", "encoder_")
+    _arrays = ("mean_", "scale_", "cluster_centers_")
     _default_scaling = "minmax"
 
     def __init__(self, k: int = 10, *, latent_dim: int = 30, sigma: float = 0.1, beta_n: float = 10.0,
                  beta_c: float = 10.0, hidden: str | Sequence[int] = "auto", arch: str = "auto",
                  input_shape: Sequence[int] | None = None, scaling: str = "minmax", max_epochs: int | str = "auto",
                  batch_size: int = 64, lr: float = 1e-4, weight_decay: float = 2.5e-5, gan_loss: str = "wgan-gp",
-                 n_critic: int = 5, gp_weight: float = 10.0, device: str = "auto",
+                 n_critic: int = 5, gp_weight: float = 10.0, conv_channels: Sequence[int] = (64, 128),
+                 assign: str = "kmeans", n_init: int = 20, device: str = "auto",
                  random_state: int | None = 0, verbose: bool = False, checkpoint_dir: str | None = None,
                  checkpoint_every: int = 10, resume: bool = False):
         self.k = k
@@ -83,6 +93,9 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         self.gan_loss = gan_loss
         self.n_critic = n_critic
         self.gp_weight = gp_weight
+        self.conv_channels = conv_channels
+        self.assign = assign
+        self.n_init = n_init
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -98,9 +111,11 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         else:
             hidden = tuple(int(h) for h in self.hidden)
         shape, zdim = self.input_shape_, self.latent_dim + self.k
-        self.generator_ = Decoder(zdim, shape, hidden, arch=self.arch_, batchnorm=True, out_activation="tanh")
-        self.discriminator_ = Encoder(shape, 1, hidden, arch=self.arch_, activation="leaky_relu")
-        self.encoder_ = Encoder(shape, zdim, hidden, arch=self.arch_, activation="leaky_relu")
+        ch = tuple(int(c) for c in self.conv_channels)
+        self.generator_ = Decoder(zdim, shape, hidden, arch=self.arch_, batchnorm=True, out_activation="tanh",
+                                  channels=ch)
+        self.discriminator_ = Encoder(shape, 1, hidden, arch=self.arch_, activation="leaky_relu", channels=ch)
+        self.encoder_ = Encoder(shape, zdim, hidden, arch=self.arch_, activation="leaky_relu", channels=ch)
 
     def _sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.device_
@@ -123,6 +138,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
             raise InputError(f"gan_loss must be 'wgan-gp' or 'standard', got {self.gan_loss!r}")
         if not isinstance(self.n_critic, (int, np.integer)) or self.n_critic < 1:
             raise InputError(f"n_critic must be a positive integer, got {self.n_critic!r}")
+        if self.assign not in ("kmeans", "argmax"):
+            raise InputError(f"assign must be 'kmeans' or 'argmax', got {self.assign!r}")
         self._setup(X)
         self.device_ = dev = self._device()
         with self._seeded(dev):
@@ -169,14 +186,35 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
                     counter["last"] = generator_step(len(idx))
                 return {**terms, **counter.get("last", {})}
 
-            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=8000, hi=300)
+            z1 = torch.zeros(1, self.latent_dim + self.k, device=dev)
+            g_cost, d_cost, e_cost = forward_macs(G, z1), forward_macs(D, Xt[:1]), forward_macs(E, Xt[:1])
+            # a critic step: G forward, D on real + fake + the gradient penalty; every n_critic: G, E and D again
+            cost = g_cost + 3 * d_cost + (g_cost + e_cost + d_cost) / (self.n_critic if wgan else 1)
+            epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, phase="clustergan", device=dev,
+                                 cost=cost)
             self.history_ = train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                                          modules={"generator": G, "discriminator": D, "encoder": E},
                                          optimizers={"ge": opt_ge, "d": opt_d}, phase="clustergan",
                                          checkpointer=self._checkpointer(), verbose=self.verbose, drop_last=True)
         self.n_epochs_ = len(self.history_)
-        self.labels_ = self.predict(X)
+        Z = self.transform(X)
+        if self.assign == "kmeans":
+            from sklearn.cluster import KMeans
+
+            km = KMeans(self.k, n_init=self.n_init, random_state=self.random_state).fit(Z)
+            self.cluster_centers_ = km.cluster_centers_.astype(np.float32)
+        else:  # centres of the argmax clusters (for reference; prediction uses the argmax)
+            lab = Z[:, self.latent_dim:].argmax(1)
+            self.cluster_centers_ = np.stack([Z[lab == c].mean(0) if (lab == c).any() else np.zeros(Z.shape[1])
+                                              for c in range(self.k)]).astype(np.float32)
+        self.labels_ = self._assign(Z)
         return self
+
+    def _assign(self, Z: np.ndarray) -> np.ndarray:
+        if self.assign == "argmax" or not hasattr(self, "cluster_centers_"):  # (models saved before "kmeans")
+            return Z[:, self.latent_dim:].argmax(1).astype(np.int64)
+        d = ((Z[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)
+        return d.argmin(1).astype(np.int64)
 
     def transform(self, X) -> np.ndarray:
         """Encoded [z_n, softmax(z_c)]: float32 (n_samples, latent_dim + k)."""
@@ -186,9 +224,8 @@ class ClusterGAN(ClusterMixin, TransformerMixin, DeepEstimator):
         return self._batched(enc, self._validate(X, fitting=False))
 
     def predict(self, X) -> np.ndarray:
-        """Cluster of each item: argmax of the encoded one-hot part, int64 (n_samples,)."""
-        Z = self.transform(X)
-        return Z[:, self.latent_dim:].argmax(1).astype(np.int64)
+        """Cluster of each item (see ``assign``), int64 (n_samples,)."""
+        return self._assign(self.transform(X))
 
     def generate(self, n: int, cluster: int | None = None) -> np.ndarray:
         """Draw ``n`` items (in the input scale) from cluster ``cluster`` (random clusters when None)."""

@@ -16,9 +16,9 @@ import numpy as np
 from ._lazy import torch
 from sklearn.base import ClusterMixin, TransformerMixin
 
-from .autoencoder import auto_epochs, auto_hidden, pretrain_autoencoder
+from .autoencoder import ae_cost, auto_hidden, pretrain_autoencoder
 from .base import DeepEstimator
-from .training import StopTraining, train_epochs
+from .training import StopTraining, auto_epochs, forward_macs, train_epochs
 
 __all__ = ["DEC", "IDEC"]
 
@@ -36,10 +36,11 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
         Embedding size (10 in the papers).
     hidden, arch, input_shape, scaling, noise : as :class:`~textcluster.nn.AutoEncoder`.
     pretrain_epochs : int or "auto"
-        Autoencoder epochs ("auto": about 1,500 steps, 10-100 epochs).
+        Autoencoder epochs ("auto": ``BUDGETS["autoencoder"]`` of the device -- on CPU at most 1,500 steps,
+        fewer for costly networks, at most 100 epochs; on CUDA about 50,000 steps, the papers' schedule).
     max_epochs : int or "auto"
-        Most clustering epochs ("auto": about 1,000 steps, 10-100 epochs); training usually stops earlier
-        on ``tol``.
+        Most clustering epochs ("auto": ``BUDGETS["cluster"]`` -- CPU at most 1,000 steps, capped by compute;
+        CUDA about 20,000 steps); training usually stops earlier on ``tol``.
     tol : float
         Stop when the fraction of items changing cluster between target updates falls below this.
     alpha : float
@@ -133,7 +134,8 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
             for name in self._modules:
                 getattr(self, name).to(dev)
             Xt = self._to_tensor(X, dev)
-            pre_epochs = auto_epochs(self.pretrain_epochs, len(X), self.batch_size)
+            pre_epochs = auto_epochs(self.pretrain_epochs, len(X), self.batch_size, device=dev,
+                                     cost=ae_cost(self.encoder_, self.decoder_, Xt, self.n_components))
             hist_pre = pretrain_autoencoder(self.encoder_, self.decoder_, Xt, epochs=pre_epochs,
                                             batch_size=self.batch_size, lr=self.lr, weight_decay=0.0,
                                             device=dev, checkpointer=ckpt, verbose=self.verbose,
@@ -182,7 +184,9 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
             opt.step()
             return {k: v.detach() for k, v in terms.items() if k != "loss" or len(terms) > 2}
 
-        epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, steps=1000)
+        cost = (ae_cost(self.encoder_, self.decoder_, Xt, self.n_components) if self._gamma_reconstruction
+                else forward_macs(self.encoder_, Xt[:1]))
+        epochs = auto_epochs(self.max_epochs, len(X), self.batch_size, phase="cluster", device=dev, cost=cost)
         modules = {"encoder": self.encoder_, "decoder": self.decoder_, "centres": self.centres_}
         return train_epochs(step, len(X), max_epochs=epochs, batch_size=self.batch_size, device=dev,
                             modules=modules, optimizers={"adam": opt}, phase="cluster",

@@ -11,13 +11,15 @@ import contextvars
 import logging
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from ._lazy import torch
 
-__all__ = ["train_epochs", "Checkpointer", "epoch_bar", "StopTraining", "time_limit"]
+__all__ = ["train_epochs", "Checkpointer", "epoch_bar", "StopTraining", "time_limit", "progress_lines",
+           "BUDGETS", "auto_epochs", "forward_macs"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,86 @@ class StopTraining(Exception):
 #: (deadline on time.monotonic(), list collecting (phase, epochs run) of each phase cut) inside time_limit.
 _LIMIT: contextvars.ContextVar[tuple[float, list] | None] = contextvars.ContextVar("textcluster_train_limit",
                                                                                  default=None)
+
+
+#: seconds between plain progress lines inside :func:`progress_lines` (None: no lines).
+_LINES: contextvars.ContextVar[float | None] = contextvars.ContextVar("textcluster_progress_lines", default=None)
+
+#: "auto" training budgets per phase and device type (see :func:`auto_epochs`): ``steps`` = most optimizer
+#: steps; ``macs`` = most multiply-accumulates of forward passes over the training items (a deterministic
+#: stand-in for a time budget: it binds only for costly networks); ``max_epochs`` / ``min_epochs`` = most /
+#: fewest passes over the data. CPU: at most 1,500 autoencoder steps, the compute cap at 4e12 (the default
+#: conv autoencoder on MNIST, 9.1 million per item, just fits 1,500 steps of 256): cutting the conv
+#: autoencoder to 108 steps on 3,000 MNIST images dropped N2D from 0.733 to 0.371 ACC (docs/benchmarks.md),
+#: so the CPU budget is not cut further. CUDA follows the papers' schedules: DEC/IDEC 50,000 pretraining steps
+#: of 256 and up to 20,000 clustering steps with a tolerance stop; ClusterGAN 40,000 critic steps of 64 (37
+#: epochs of MNIST: about 8 GPU minutes at the ~13 s an epoch measured on an H100 before; the reference
+#: trains 2.5 million critic steps).
+BUDGETS: dict[str, dict[str, dict[str, float]]] = {
+    "autoencoder": {"cpu": dict(steps=1500, macs=4e12, max_epochs=100, min_epochs=10),
+                    "cuda": dict(steps=50_000, macs=2e16, max_epochs=500, min_epochs=10)},
+    "cluster": {"cpu": dict(steps=1000, macs=3e12, max_epochs=100, min_epochs=10),
+                "cuda": dict(steps=20_000, macs=1e16, max_epochs=200, min_epochs=10)},
+    "clustergan": {"cpu": dict(steps=8000, macs=3e13, max_epochs=300, min_epochs=1),
+                   "cuda": dict(steps=40_000, macs=1e17, max_epochs=1000, min_epochs=1)},
+}
+
+
+def forward_macs(module: "torch.nn.Module", x: "torch.Tensor") -> int:
+    """Multiply-accumulates of one forward pass of ``module`` on ``x`` per item (Linear and conv layers)."""
+    total = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, torch.nn.Linear):
+            total[0] += m.in_features * m.out_features
+        elif isinstance(m, torch.nn.Conv2d):
+            total[0] += out[0].numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            total[0] += inp[0][0].numel() * (m.out_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()]
+    was = module.training
+    try:
+        module.eval()
+        with torch.no_grad():
+            module(x[:1])
+    finally:
+        module.train(was)
+        for h in handles:
+            h.remove()
+    return int(total[0])
+
+
+def auto_epochs(max_epochs, n_items: int, batch_size: int, *, phase: str = "autoencoder",
+                device: "torch.device | str | None" = None, cost: float | None = None) -> int:
+    """Epochs for ``max_epochs="auto"`` (ints pass through), from ``BUDGETS[phase]`` of the device type.
+
+    Steps = ``min(steps, macs / (batch_size * cost))`` with ``cost`` the forward multiply-accumulates per item
+    (:func:`forward_macs`; None: no compute cap), then ``ceil(steps / batches_per_epoch)`` clipped to
+    ``[min_epochs, max_epochs]``. So training time follows the data and the network: a small data set stops
+    at ``max_epochs`` passes, a costly network gets fewer steps, and CUDA gets the papers' longer schedules.
+    """
+    if max_epochs != "auto":
+        return int(max_epochs)
+    kind = "cuda" if device is not None and str(getattr(device, "type", device)).startswith("cuda") else "cpu"
+    b = BUDGETS[phase][kind]
+    steps = float(b["steps"])
+    if cost:
+        steps = min(steps, b["macs"] / (max(1, batch_size) * float(cost)))
+    per_epoch = max(1, math.ceil(n_items / max(1, batch_size)))
+    return int(min(b["max_epochs"], max(b["min_epochs"], math.ceil(steps / per_epoch))))
+
+
+@contextlib.contextmanager
+def progress_lines(every: float | None = 10.0) -> Iterator[None]:
+    """Inside, every training phase writes a plain line to stderr every ``every`` seconds (phase, epoch,
+    step, elapsed seconds, latest loss terms) -- for logs and pipes, where a progress bar does not show.
+    Phases shorter than ``every`` print nothing. ``None`` turns the lines off."""
+    token = _LINES.set(every)
+    try:
+        yield
+    finally:
+        _LINES.reset(token)
 
 
 @contextlib.contextmanager
@@ -174,6 +256,18 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
     n_batches = n_items // batch_size if drop_last else math.ceil(n_items / batch_size)
     n_batches = max(1, n_batches)
     verbose = bool(verbose)
+    every = _LINES.get()
+    t_start = last_line = time.monotonic()
+
+    def line(epoch: int, b: int, terms: Mapping[str, float]) -> None:
+        nonlocal last_line
+        now = time.monotonic()
+        if every is None or now - last_line < every:
+            return
+        last_line = now
+        print(f"{phase}: epoch {epoch + 1}/{max_epochs} step {b}/{n_batches} {now - t_start:.0f}s {_fmt(terms)}",
+              file=sys.stderr, flush=True)
+
     with epoch_bar(phase, max_epochs, verbose) as show:
         show(start, history[-1] if history else {})
         epoch = start
@@ -196,6 +290,8 @@ def train_epochs(step: Callable[[torch.Tensor], Mapping[str, torch.Tensor | floa
                     terms = step(perm[b * batch_size:(b + 1) * batch_size])
                     for k, v in terms.items():
                         sums[k] = sums.get(k, 0.0) + float(v)
+                    if every is not None:
+                        line(epoch, b + 1, {k: v / (b + 1) for k, v in sums.items()})
                 mean = {k: v / n_batches for k, v in sums.items()}
                 history.append(mean)
                 logger.debug("%s epoch %d: %s", phase, epoch + 1, _fmt(mean))
