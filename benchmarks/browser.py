@@ -76,6 +76,8 @@ def load_report(path, *, timeout: float = 120, screenshot: bool = True, window: 
             raise ValueError(f"{path} has no <head> to put the probe in")
         probe_page = tmp / "page.html"
         probe_page.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+        for js in Path(path).resolve().parent.glob("*.js"):  # plotly.min.js, loaded by a relative <script src>
+            shutil.copy(js, tmp / js.name)
         proc, wall = _run(["--dump-dom", probe_page.as_uri()], tmp, timeout)
         m = re.search(r'<pre id="__tc_report">(.*?)</pre>', proc.stdout, re.S)
         report = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&")) if m else \

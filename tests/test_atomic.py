@@ -59,7 +59,9 @@ def test_success_replaces_and_error_keeps_previous(tmp_path):
     assert _state(out) == first and not _hidden(tmp_path)
     with atomic_dir(out) as tmp:
         _write(tmp, "new", 2)
-    assert _state(out) == {MARKER: first[MARKER], "part0.txt": "new 0\n", "part1.txt": "new 1\n"}
+    state = _state(out)
+    assert json.loads(state.pop(MARKER))["files"] == ["part0.txt", "part1.txt"]  # the manifest of this run
+    assert state == {"part0.txt": "new 0\n", "part1.txt": "new 1\n"}
     assert not _hidden(tmp_path)
 
 

@@ -180,7 +180,7 @@ def test_cli_stream_and_cache_dir(demo_path, tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert m["streamed"] is True and m["algorithm"] == "kmeans" and m["n_docs"] == 480 and "nmi" in m
     rows = (out / "assignments.csv").read_text().splitlines()
-    assert rows[0] == "id,cluster,label" and rows[1].startswith("d0001,") and len(rows) == 481
+    assert rows[0] == "id,cluster,label,topic" and rows[1].startswith("d0001,") and len(rows) == 481
     assert len(list(cdir.glob("tokens-*/meta.json"))) == 1
 
 

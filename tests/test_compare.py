@@ -7,7 +7,8 @@ import pytest
 
 from textcluster import InputError
 from textcluster.cli import main
-from textcluster.compare import _names, compare_pipelines, default_ks, internal_scores
+from textcluster.compare import (SELECTION_RULES, _names, compare_pipelines, consensus_scores, default_ks,
+                                 internal_scores, rule_scores)
 from textcluster.registry import names
 
 
@@ -50,18 +51,38 @@ def test_table_is_ranked_and_scored(comparison):
         assert col in t and t[col].notna().all(), col
     assert set(t["k"].dropna()) == {4, 8} and t.loc[t["algorithm"] == "hdbscan", "k"].isna().all()
     assert (t["npmi"].between(-1, 1)).all()
-    best = t.iloc[0]
+    best = t.loc[t["nmi"].idxmax()]  # labels given: the recommendation is the row that agrees best with them
     rec = comparison.recommendation
-    assert (rec["embedding"], rec["reduce"], rec["algorithm"]) == (best["embedding"], best["reduce"], best["algorithm"])
+    assert (rec["embedding"], rec["reduce"], rec["algorithm"], rec["k"]) == \
+        (best["embedding"], best["reduce"], best["algorithm"], None if best["k"] is None or np.isnan(best["k"])
+         else int(best["k"]))
+    assert rec["chosen_by"] == "nmi (labels)"
+    free = comparison.label_free  # the label-free pick is the first row
+    assert (free["algorithm"], free["k"]) == (t.iloc[0]["algorithm"], None if t.iloc[0]["k"] is None or
+                                              np.isnan(t.iloc[0]["k"]) else int(t.iloc[0]["k"]))
     assert comparison.command("x.jsonl").startswith("textcluster cluster x.jsonl --embedding tfidf-lsa")
     json.dumps(comparison.to_dict(), allow_nan=False)
 
 
-def test_rank_score_is_the_mean_internal_rank(comparison):
+def test_rank_score_follows_the_consensus_rule(comparison):
     t = comparison.table
+    assert np.allclose(t["consensus"].rank(ascending=False), t["rank_score"], atol=1e-3)
+    assert t["consensus"].is_monotonic_decreasing
     ranks = [t["silhouette"].rank(ascending=False), t["calinski_harabasz"].rank(ascending=False),
              t["davies_bouldin"].rank(ascending=True), t["npmi"].rank(ascending=False)]
-    assert np.allclose(np.mean(ranks, axis=0), t["rank_score"], atol=1e-3)
+    assert np.allclose(np.mean(ranks, axis=0), rule_scores(t, "mean_rank"), atol=1e-3)
+    assert set(SELECTION_RULES) >= {"consensus", "mean_rank"}
+
+
+def test_consensus_is_the_mean_nmi_with_the_other_partitions():
+    a = np.repeat([0, 1, 2], 20)
+    b = a.copy()
+    b[:5] = 1  # close to a
+    c = np.random.default_rng(0).integers(0, 3, 60)  # unrelated
+    scores = consensus_scores([a, b, None, c])
+    assert scores[2] is None and scores[0] > scores[3] and scores[1] > scores[3]
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+    assert scores[0] == pytest.approx((nmi(a, b) + nmi(a, c)) / 2, abs=1e-6)
 
 
 def test_labels_do_not_change_the_ranking(demo_docs, comparison):
@@ -95,7 +116,9 @@ def test_cli_compare_writes_table(demo_path, tmp_path, capsys):
     assert len(rows) == 4 and rows[0]["rank"] == "1" and "nmi" in rows[0]
     data = json.loads((out / "compare.json").read_text())
     assert data["recommendation"]["embedding"] == "tfidf-lsa" and len(data["table"]) == 4
-    assert "recommended: textcluster cluster" in stdout
+    assert "recommended (best NMI against the labels): textcluster cluster" in stdout
+    assert "label-free pick (consensus): textcluster cluster" in stdout and "NPMI" in stdout
+    assert max(len(line) for line in stdout.splitlines() if line.lstrip().startswith(("#", "1 "))) <= 120
 
 
 def test_cli_compare_bad_name_exit_2(demo_path, tmp_path, capsys):

@@ -14,12 +14,14 @@ def test_jsonl_fields_and_restartable(demo_path):
     assert first[0].id == "d0001" and first[0].label is not None
 
 
-def test_txt_one_doc_per_line_keeps_empty_lines(tmp_path):
+def test_txt_one_doc_per_line_skips_blank_lines_ids_are_line_numbers(tmp_path):
     p = tmp_path / "c.txt"
-    p.write_text("alpha beta\n\ngamma\n", encoding="utf-8")
-    docs = list(read_corpus(p))
-    assert [d.text for d in docs] == ["alpha beta", "", "gamma"]
-    assert [d.id for d in docs] == ["1", "2", "3"] and docs[0].label is None
+    p.write_text("alpha beta\n\ngamma\n \t\ndelta\n", encoding="utf-8")
+    corpus = read_corpus(p)
+    docs = list(corpus)
+    assert [d.text for d in docs] == ["alpha beta", "gamma", "delta"] and corpus.n_blank == 2
+    assert [d.id for d in docs] == ["1", "3", "5"] and docs[0].label is None
+    assert list(corpus) == docs and corpus.n_blank == 2  # counted per pass
 
 
 def test_jsonl_gz_custom_fields(tmp_path):

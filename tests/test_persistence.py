@@ -191,10 +191,11 @@ def test_cli_cluster_saves_model_and_predict_reproduces_it(demo_path, tmp_path, 
     pred = tmp_path / "pred.csv"
     code, stdout, err = _run(["predict", out / "model", demo_path, "--out", pred], capsys)
     assert code == 0, err
-    fitted = {r["id"]: r["cluster"] for r in csv.DictReader(open(out / "assignments.csv", encoding="utf-8"))}
+    fitted = {r["id"]: (r["cluster"], r["topic"])
+              for r in csv.DictReader(open(out / "assignments.csv", encoding="utf-8"))}
     rows = list(csv.DictReader(open(pred, encoding="utf-8")))
-    assert list(rows[0]) == ["id", "cluster"] and len(rows) == 480
-    assert all(fitted[r["id"]] == r["cluster"] for r in rows)
+    assert list(rows[0]) == ["id", "cluster", "topic", "text"] and len(rows) == 480
+    assert all(fitted[r["id"]] == (r["cluster"], r["topic"]) for r in rows)
     # the cluster output folder itself is accepted too
     code, _, err = _run(["predict", out, demo_path, "--out", tmp_path / "p2.csv", "-q"], capsys)
     assert code == 0, err
@@ -215,6 +216,7 @@ def test_torch_reducer_is_saved_with_safetensors(demo_docs, tmp_path, no_pickle)
     m.reducer_ = AutoEncoder(n_components=6, max_epochs=3, device="cpu").fit(m.vectors_)
     m.embedding_ = m.reducer_.transform(m.vectors_)
     m.labels_ = m.clusterer_.fit(m.embedding_).labels_
+    __import__("textcluster.frames", fromlist=["x"]).update_topic_centroids(m)  # centroids in the new space
     m.save(tmp_path / "m")
     assert (tmp_path / "m" / "model.reducer_" / "weights.safetensors").is_file()
     loaded = TextClusterer.load(tmp_path / "m")

@@ -125,8 +125,14 @@ def test_html_map_is_self_contained_with_hover_legend_and_noise(tmp_path, blobs)
     path = write_map_html(tmp_path / "map.html", coords, labels, topic_labels={0: "alpha_beta", 1: "gamma"},
                           texts=texts, ids=[f"d{i}" for i in range(len(X))], labels_true=y.tolist(), title="t")
     page = path.read_text(encoding="utf-8")
-    assert re.search(r"plotly\.js v\d", page)  # the library is inlined ...
-    assert _external_resources(page) == []  # ... and nothing is fetched
+    # plotly.js is written once beside the page and loaded by a relative path: nothing is fetched
+    assert _external_resources(page) == ["plotly.min.js"]
+    assert re.search(r"plotly\.js v\d", (tmp_path / "plotly.min.js").read_text(encoding="utf-8")[:2000])
+    assert path.stat().st_size < 200_000  # the points only
+    inline = write_map_html(tmp_path / "inline" / "map.html" if (tmp_path / "inline").mkdir() is None else None,
+                            coords, labels, plotlyjs="inline")
+    assert re.search(r"plotly\.js v\d", inline.read_text(encoding="utf-8"))  # one self-contained file
+    assert _external_resources(inline.read_text(encoding="utf-8")) == []
     fig = map_figure(coords, labels, topic_labels={0: "alpha_beta"}, texts=texts)
     names = [t.name for t in fig.data]
     assert len(names) == 7 and names[-1] == "noise (25)" and any("alpha_beta" in n for n in names)
@@ -177,7 +183,8 @@ def test_cli_writes_maps_and_no_map_skips_them(tmp_path, demo_path):
     res = runner.invoke(app, common + ["--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
     page = (tmp_path / "a" / "map.html").read_text(encoding="utf-8")
-    assert page.count('"name":') >= 8 and 1_000_000 < len(page) < 15_000_000
+    assert page.count('"name":') >= 8 and 10_000 < len(page) < 200_000  # the points; plotly.js beside it
+    assert (tmp_path / "a" / "plotly.min.js").stat().st_size > 1_000_000
     assert (tmp_path / "a" / "map.png").stat().st_size > 10_000
     metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
     assert metrics["map"]["points"] == 160 and metrics["seconds"]["map_project"] >= 0

@@ -171,7 +171,7 @@ class TokenCache(Sequence):
                     i, lab = json.loads(line)
                     ids.append(i)
                     labels.append(lab)
-            self._docs = (ids, labels if all(lab is not None for lab in labels) else None)
+            self._docs = (ids, labels if any(lab is not None for lab in labels) else None)
         return self._docs
 
     @property
@@ -181,7 +181,7 @@ class TokenCache(Sequence):
 
     @property
     def labels(self) -> list | None:
-        """Gold labels (n_docs str) when every document has one, else None."""
+        """Gold labels (n_docs; None for a document without one) when any document has one, else None."""
         return self._load_docs()[1]
 
     def __len__(self) -> int:

@@ -49,6 +49,15 @@ def check_vectors(X):
     return X
 
 
+class ModelFileError(InputError):
+    """A saved model directory is damaged, tampered with or foreign: the one exception loading raises.
+
+    Anything a model file could do beyond describing data (name a callable, point outside its folder, hold
+    an array of the wrong shape or dtype, a malformed safetensors header, JSON nested without bound) ends in
+    this error before the model is used; the CLI prints it on one line and exits with code 2.
+    """
+
+
 def check_int(name: str, value, *, minimum: int = 1) -> None:
     """Raise :class:`InputError` unless ``value`` is an int (not bool) of at least ``minimum``."""
     import numpy as np

@@ -40,6 +40,34 @@ def _set_shared(est, shared: dict) -> None:
                 _set_shared(inner, shared)
 
 
+def _fit_without_empty(clusterer, Z: np.ndarray, X: np.ndarray, n_empty: int) -> np.ndarray:
+    """Fit ``clusterer`` on the rows of ``Z`` whose document vector (``X``) is not zero; return labels (n,)
+    with -1 (noise) for the empty documents (no text or no known word).
+
+    Empty documents carry no topic: clustered, they all land on one spot and pull a real topic towards it
+    (in 20 Newsgroups 515 empty posts joined the uuencoded ones). The clusterer's ``labels_`` (and
+    ``probabilities_``) are widened to all n documents, empty ones -1 (probability 0).
+    """
+    if not n_empty or n_empty >= len(Z):
+        clusterer.fit(Z)
+        return clusterer.labels_
+    keep = np.any(X, axis=1)
+    k = getattr(clusterer, "n_clusters", None) or getattr(clusterer, "k", None)
+    if isinstance(k, (int, np.integer)) and keep.sum() < k:
+        raise InputError(f"only {int(keep.sum())} of {len(Z)} documents have a known word, fewer than the "
+                         f"clusters (k={k}); lower k")
+    clusterer.fit(Z[keep])
+    labels = np.full(len(Z), -1, dtype=np.asarray(clusterer.labels_).dtype)
+    labels[keep] = clusterer.labels_
+    clusterer.labels_ = labels
+    prob = getattr(clusterer, "probabilities_", None)
+    if prob is not None and len(prob) == int(keep.sum()):
+        full = np.zeros(len(Z), dtype=np.asarray(prob).dtype)
+        full[keep] = prob
+        clusterer.probabilities_ = full
+    return labels
+
+
 class TextClusterer(ClusterMixin, BaseEstimator):
     """Cluster documents by topic: spaCy tokens -> document vectors -> (reduction) -> clusters -> topics.
 
@@ -83,7 +111,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
 
     Attributes
     ----------
-    labels_ : int array (n,), cluster of each training document (-1 = noise)
+    labels_ : int array (n,), cluster of each training document (-1 = noise, and every empty document:
+        no text or no known word, which is left out of the clustering)
     topics_ : list of :class:`Topic`, largest first, noise last
     tokens_ : list of n token lists
     vectors_ : float32 array (n, d), document vectors before reduction
@@ -181,7 +210,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         t0 = time.perf_counter()
         with progress.stage(name, total) as advance:
             yield advance
-        self.seconds_[name] = round(time.perf_counter() - t0, 3)
+        self.seconds_.setdefault(name, round(time.perf_counter() - t0, 3))
         logger.info("%s: %.2f s", name, self.seconds_[name])
 
     # -- fitting -------------------------------------------------------------------------------------
@@ -206,24 +235,37 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         self._build(n_docs)
         return progress or NullProgress()
 
-    def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None) -> "TextClusterer":
+    def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None, memo: dict | None = None
+                    ) -> "TextClusterer":
         """embed -> reduce -> cluster -> topics on tokenized documents (what every fit path runs).
 
         ``vectors`` (a callable returning (n, d) float32) and ``topics`` (a callable returning the topics) let
-        the streaming path feed the same stages from its token cache instead of token lists.
+        the streaming path feed the same stages from its token cache instead of token lists. ``memo`` (a dict
+        shared by models fitted on the same tokens, as :func:`~textcluster.compare.compare_pipelines` does)
+        reuses a fitted embedder or reducer whose parameters are the same instead of fitting it again.
         """
         self.tokens_ = tokens
         n = len(tokens)
+        ekey = ("embed", stage_key(self.embedder_))
         with self._stage(progress, "embed", n if vectors else None) as advance:
-            self.vectors_ = vectors(self.embedder_, advance) if vectors else self.embedder_.fit_transform(tokens)
+            if memo is not None and ekey in memo:
+                self.embedder_, self.vectors_, self.seconds_["embed"] = memo[ekey]
+            else:
+                self.vectors_ = vectors(self.embedder_, advance) if vectors else self.embedder_.fit_transform(tokens)
             self.n_empty_docs_ = count_empty(self.vectors_)
+        rkey = ("reduce", ekey, stage_key(self.reducer_))
         with self._stage(progress, "reduce"):
-            # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
-            self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
-                                         dtype=np.float32)
+            if memo is not None and rkey in memo:
+                self.reducer_, self.embedding_, self.seconds_["reduce"] = memo[rkey]
+            else:
+                # fit, then transform: the same computation as predict, so re-predicting reproduces labels_
+                self.embedding_ = np.asarray(self.reducer_.fit(self.vectors_).transform(self.vectors_),
+                                             dtype=np.float32)
+        if memo is not None:
+            memo.setdefault(ekey, (self.embedder_, self.vectors_, self.seconds_["embed"]))
+            memo.setdefault(rkey, (self.reducer_, self.embedding_, self.seconds_["reduce"]))
         with self._stage(progress, "cluster"):
-            self.clusterer_.fit(self.embedding_)
-            self.labels_ = np.asarray(self.clusterer_.labels_, dtype=np.int64)
+            self.labels_ = _fit_without_empty(self.clusterer_, self.embedding_, self.vectors_, self.n_empty_docs_)
         with self._stage(progress, "topics"):
             self.topics_ = topics(self) if topics else compute_topics(self)
             update_topic_centroids(self)
@@ -291,8 +333,13 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     def predict(self, docs: Iterable[str | Document]) -> np.ndarray:
         """Cluster labels (n,) of new documents with the fitted pipeline (merges and noise reassignment
         applied)."""
-        Z = self.transform(docs)
-        return apply_label_changes(self, self.clusterer_.predict(Z), Z)
+        self._check_fitted()
+        texts, _ = texts_of(docs)
+        X = self.embedder_.transform(self.tokenizer_.transform(texts))
+        Z = X if self.reducer_ is None else np.asarray(self.reducer_.transform(X), dtype=np.float32)
+        labels = apply_label_changes(self, self.clusterer_.predict(Z), Z)
+        labels[~np.any(X, axis=1)] = -1  # no known word: noise, as in fit
+        return labels
 
     # -- exploring, regrouping, keeping (see textcluster.frames and textcluster.persistence) ---------------
     def to_frame(self, what: str = "documents", **kw):
@@ -344,6 +391,13 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     @property
     def noise_fraction_(self) -> float:
         return float((self.labels_ < 0).mean())
+
+
+def stage_key(est) -> tuple:
+    """A hashable description of an unfitted stage: its class and every (nested) parameter value."""
+    params = est.get_params(deep=True)
+    return (type(est).__qualname__,) + tuple((k, type(v).__qualname__ if registry.is_estimator(v) else repr(v))
+                                            for k, v in sorted(params.items()))
 
 
 def count_empty(X) -> int:

@@ -48,13 +48,19 @@ class RichProgress(Progress):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress as _P, SpinnerColumn,
                                    TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
-        columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                   MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+        if total is None:  # no count to show: the stage's name and its elapsed time (no "0/?" bar)
+            columns = [SpinnerColumn(finished_text="[green]✓"), TextColumn("[bold]{task.description}"),
+                       TimeElapsedColumn()]
+        else:
+            columns = [SpinnerColumn(finished_text="[green]✓"), TextColumn("[bold]{task.description}"),
+                       BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
         with _P(*columns, console=Console(stderr=True), transient=False) as bar:
             task = bar.add_task(name, total=total)
             yield lambda n=1: bar.advance(task, n)
             if total is not None:
                 bar.update(task, completed=total)
+            else:  # finished: the spinner becomes a tick
+                bar.update(task, total=1, completed=1)
 
 
 class TqdmProgress(Progress):

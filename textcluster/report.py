@@ -37,19 +37,43 @@ def clustering_metrics(X: np.ndarray, labels: np.ndarray, labels_true: Sequence 
         "silhouette": silhouette(X, labels, random_state=random_state),
     }
     if labels_true is not None:
-        m.update({k: round(v, 6) for k, v in external_scores(labels_true, labels).items()})
+        known = np.array([lab is not None for lab in labels_true], dtype=bool)
+        if known.all():
+            m.update({k: round(v, 6) for k, v in external_scores(labels_true, labels).items()})
+        elif known.any():  # labels on some documents only: score those, and say how many
+            kept = [lab for lab in labels_true if lab is not None]
+            m.update({k: round(v, 6) for k, v in external_scores(kept, labels[known]).items()})
+            m["n_labelled"] = int(known.sum())
     return m
 
 
+#: characters of each document's text in assignments.csv and topics.json
+SNIPPET_CHARS = 120
+
+
 def write_results(out: Path, *, ids: Sequence[str], labels: np.ndarray, labels_true: Sequence | None,
-                  topics: list, metrics: dict) -> None:
-    """Write the three result files into the (temporary) folder ``out``."""
+                  topics: list | None, metrics: dict, texts: Sequence[str] | None = None) -> None:
+    """Write the result files into the (temporary) folder ``out``.
+
+    ``assignments.csv``: id, cluster, label (with gold labels), topic (the cluster's label, with topics),
+    text (the first :data:`SNIPPET_CHARS` characters on one line, with ``texts``); ``topics.json`` (skipped
+    when ``topics`` is None): per topic its words and representative documents (id and text snippet);
+    ``metrics.json``.
+    """
+    from .topics import text_snippet
+
+    names = {t.cluster: t.label for t in topics} if topics else None
     with open(out / "assignments.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "cluster"] + (["label"] if labels_true is not None else []))
+        w.writerow(["id", "cluster"] + (["label"] if labels_true is not None else [])
+                   + (["topic"] if names is not None else []) + (["text"] if texts is not None else []))
         for i, (doc_id, c) in enumerate(zip(ids, labels)):
-            w.writerow([doc_id, int(c)] + ([labels_true[i]] if labels_true is not None else []))
-    with open(out / "topics.json", "w", encoding="utf-8") as fh:
-        json.dump([t.to_dict(ids) for t in topics], fh, indent=1, ensure_ascii=False)
+            w.writerow([doc_id, int(c)] + ([labels_true[i] if labels_true[i] is not None else ""]
+                                           if labels_true is not None else [])
+                       + ([names.get(int(c), "noise")] if names is not None else [])
+                       + ([text_snippet(texts[i], SNIPPET_CHARS)] if texts is not None else []))
+    if topics is not None:
+        with open(out / "topics.json", "w", encoding="utf-8") as fh:
+            json.dump([t.to_dict(ids, texts, SNIPPET_CHARS) for t in topics], fh, indent=1, ensure_ascii=False)
     with open(out / "metrics.json", "w", encoding="utf-8") as fh:
         json.dump(metrics, fh, indent=1)

@@ -29,7 +29,8 @@ def topic_label(terms: Sequence[str], n: int = 3) -> str:
 
     A word is skipped when it is part of a taken bigram, a bigram when one of its words is taken, a word
     when it shares its first five letters with a taken
-    word (``encrypt`` / ``encryption``). Terms are joined by ``"_"`` (bigrams keep their space).
+    word (``encrypt`` / ``encryption``). Terms are joined by ``", "`` ("space shuttle, nasa, orbit"): the
+    label is read by people (summary, CSV, map), so it stays plain words.
     """
     taken: list[str] = []
     words: set[str] = set()
@@ -43,7 +44,7 @@ def topic_label(terms: Sequence[str], n: int = 3) -> str:
             continue
         taken.append(t)
         words.update(parts)
-    return "_".join(taken)
+    return ", ".join(taken)
 
 
 @dataclass
@@ -65,15 +66,28 @@ class Topic:
 
     @property
     def label(self) -> str:
-        """Short name: "noise" for the noise group, else up to three distinct top terms joined by "_"."""
+        """Short name: "noise" for the noise group, else up to three distinct top terms joined by ", "."""
         if self.cluster < 0:
             return "noise"
         return topic_label([w for w, _ in self.words]) or f"cluster_{self.cluster}"
 
-    def to_dict(self, doc_ids: Sequence[str] | None = None) -> dict:
+    def to_dict(self, doc_ids: Sequence[str] | None = None, texts: Sequence[str] | None = None,
+                snippet: int = 200) -> dict:
+        """JSON-ready dict; with ``texts``, ``representatives`` also lists each representative's id and the
+        first ``snippet`` characters of its text (whitespace collapsed)."""
         reps = [doc_ids[i] for i in self.representatives] if doc_ids is not None else list(self.representatives)
-        return {"cluster": self.cluster, "label": self.label, "size": self.size,
-                "words": [[w, round(float(s), 6)] for w, s in self.words], "representative_ids": reps}
+        out = {"cluster": self.cluster, "label": self.label, "size": self.size,
+               "words": [[w, round(float(s), 6)] for w, s in self.words], "representative_ids": reps}
+        if texts is not None:
+            out["representatives"] = [{"id": r, "text": text_snippet(texts[i], snippet)}
+                                      for r, i in zip(reps, self.representatives)]
+        return out
+
+
+def text_snippet(text: str, chars: int = 200) -> str:
+    """The first ``chars`` characters of ``text`` on one line (whitespace runs collapsed), "…" when cut."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= chars else flat[:chars].rstrip() + "…"
 
 
 # -- document-term counts ---------------------------------------------------------------------------------

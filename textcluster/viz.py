@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .errors import InputError
+from .errors import InputError, TextclusterWarning
 
 __all__ = ["MapProjector", "project", "map_figure", "write_map_html", "write_map_png", "write_maps",
            "word_neighbourhood", "plot_word_neighbourhood", "PROJECTIONS"]
@@ -346,7 +347,7 @@ def _snippet(text: str, chars: int) -> str:
 # -- interactive map --------------------------------------------------------------------------------------
 def map_figure(coords, labels, *, topic_labels: dict[int, str] | None = None, texts: Sequence[str] | None = None,
                ids: Sequence | None = None, labels_true: Sequence | None = None, title: str | None = None,
-               snippet_chars: int = 160, marker_size: float | None = None, webgl: bool | str = "auto"):
+               snippet_chars: int = 120, marker_size: float | None = None, webgl: bool | str = "auto"):
     """An interactive plotly scatter of documents, one legend entry (trace) per topic and one for noise.
 
     Parameters
@@ -373,6 +374,8 @@ def map_figure(coords, labels, *, topic_labels: dict[int, str] | None = None, te
         raise InputError("the HTML map needs plotly: pip install 'textcluster[viz]'") from exc
     coords, labels = _check_map_inputs(coords, labels, {"texts": texts, "ids": ids, "labels_true": labels_true})
     n = len(coords)
+    if title is None:
+        title = f"{n:,} documents in {int((np.unique(labels) >= 0).sum())} topics"
     use_gl = n > 30_000 if webgl == "auto" else bool(webgl)
     Trace = go.Scattergl if use_gl else go.Scatter
     size = marker_size or float(np.clip(12 - 2 * np.log10(max(n, 1)), 3, 8))
@@ -402,38 +405,110 @@ def map_figure(coords, labels, *, topic_labels: dict[int, str] | None = None, te
     return fig
 
 
-def write_map_html(path, coords, labels, **kw) -> Path:
-    """Write :func:`map_figure` as a self-contained HTML page (plotly.js embedded: no server, no network).
+def write_map_html(path, coords, labels, *, plotlyjs: str = "directory", **kw) -> Path:
+    """Write :func:`map_figure` as an HTML page that opens from disk, without a server or network.
 
-    ``kw`` goes to :func:`map_figure`. Returns the path.
+    ``plotlyjs="directory"`` (default) writes plotly.js (4.8 MB) once as ``plotly.min.js`` beside the page,
+    which loads it with a relative ``<script src>``: several maps in one folder share one copy and the page
+    itself holds only the points (keep the two files together when moving the page). ``"inline"`` embeds
+    plotly.js in the page (one self-contained file, 4.8 MB larger). ``kw`` goes to :func:`map_figure`.
+    Returns the path.
     """
+    from .atomic import atomic_file
+
+    if plotlyjs not in ("directory", "inline"):
+        raise InputError(f"plotlyjs must be 'directory' or 'inline', got {plotlyjs!r}")
     path = Path(path)
     fig = map_figure(coords, labels, **kw)
-    fig.write_html(path, include_plotlyjs=True, full_html=True, config={"responsive": True, "displaylogo": False})
+    config = {"responsive": True, "displaylogo": False}
+    with atomic_file(path, "w", encoding="utf-8", what="map path") as fh:
+        fig.write_html(fh, include_plotlyjs=True if plotlyjs == "inline" else "directory", full_html=True,
+                       config=config)
+    if plotlyjs == "directory":  # plotly writes the bundle itself only when given a path, not a file
+        from plotly.offline import get_plotlyjs
+
+        js = path.parent / "plotly.min.js"
+        if not js.is_file():
+            with atomic_file(js, "w", encoding="utf-8", what="map path") as fh:
+                fh.write(get_plotlyjs())
     return path
 
 
 # -- static map -------------------------------------------------------------------------------------------
+def _cjk_font() -> str | None:
+    """Name of an installed font with CJK glyphs (Noto Sans CJK, Source Han, WenQuanYi, ...), or None."""
+    from matplotlib import font_manager
+
+    wanted = ("Noto Sans CJK", "Noto Serif CJK", "Source Han Sans", "WenQuanYi", "Droid Sans Fallback",
+              "AR PL", "IPAGothic", "IPAexGothic", "Noto Sans SC", "Noto Sans JP", "Noto Sans KR", "NanumGothic")
+
+    def find() -> str | None:
+        names = sorted({f.name for f in font_manager.fontManager.ttflist})
+        return next((name for w in wanted for name in names if name.startswith(w)), None)
+
+    found = find()
+    if found is None:  # matplotlib's font cache predates the font's installation: register the files
+        keys = ("cjk", "wqy", "wenquanyi", "droidsansfallback", "sourcehan", "nanum", "ipag", "ukai", "uming")
+        files = [f for f in font_manager.findSystemFonts()
+                 if any(k in Path(f).name.lower().replace("-", "").replace("_", "") for k in keys)]
+        files.sort(key=lambda f: ("sans" not in f.lower(), "regular" not in f.lower(), f))  # Sans Regular first
+        for f in files[:4]:
+            try:
+                font_manager.fontManager.addfont(f)
+            except (OSError, RuntimeError, ValueError):
+                continue
+        found = find()
+    return found
+
+
+def _needs_cjk(text: str) -> bool:
+    """True when ``text`` has CJK / Hangul / kana characters (DejaVu Sans, matplotlib's default, has none)."""
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\ufaff"
+               or "\uff00" <= ch <= "\uffef" for ch in text)
+
+
 def write_map_png(path, coords, labels, *, topic_labels: dict[int, str] | None = None, title: str | None = None,
-                  annotate: int = 30, dpi: int = 100, figsize: tuple[float, float] = (9.0, 7.0)) -> Path:
+                  annotate: int = 30, legend: int = 20, dpi: int = 100,
+                  figsize: tuple[float, float] | None = None) -> Path:
     """A PNG of the map (matplotlib): points coloured by topic, the ``annotate`` largest topics labelled at
-    their median position, noise in light grey. Returns the path."""
+    their median position, a legend of the ``legend`` largest topics (cluster, label, size), a title (default:
+    "N documents in K topics"), noise in light grey. Returns the path.
+
+    Labels in Chinese, Japanese or Korean are drawn with an installed CJK font (Noto Sans CJK, e.g. Debian's
+    ``fonts-noto-cjk``); without one, they are replaced by the cluster number (the legend says so) and a
+    warning names the package to install.
+    """
     from matplotlib.figure import Figure  # no pyplot: no global state, works without a display
 
     coords, labels = _check_map_inputs(coords, labels, {})
     n = len(coords)
+    groups = _groups(labels, topic_labels)
+    topics = [g for g in groups if g[0] >= 0]
+    names = {c: (topic_labels or {}).get(c) or "" for c, _, _ in topics}
+    family = None
+    if any(_needs_cjk(v) for v in names.values()):
+        cjk = _cjk_font()
+        if cjk is not None:
+            family = ["DejaVu Sans", cjk]  # matplotlib falls back glyph by glyph (>= 3.6)
+        else:
+            warnings.warn("map.png: no CJK font installed, so CJK topic labels are shown as cluster numbers "
+                          "(install one, e.g. apt-get install fonts-noto-cjk); map.html shows them", TextclusterWarning)
+            names = {c: "" if _needs_cjk(v) else v for c, v in names.items()}
+    n_legend = min(legend, len(topics))
+    if figsize is None:
+        figsize = (12.0, 7.5) if n_legend else (9.0, 7.0)
     fig = Figure(figsize=figsize, dpi=dpi)
     ax = fig.add_subplot()
     size = float(np.clip(40 / np.sqrt(max(n, 1)) * 10, 0.5, 12))
-    groups = _groups(labels, topic_labels)
+    handles = {}
     for c, name, colour in groups[::-1]:  # noise and small topics first, so large topics stay visible
         idx = labels == c
-        ax.scatter(coords[idx, 0], coords[idx, 1], s=size, c=colour, alpha=0.35 if c < 0 else 0.6,
-                   linewidths=0, rasterized=True)
-    for c, name, colour in [g for g in groups if g[0] >= 0][:annotate]:
+        handles[c] = ax.scatter(coords[idx, 0], coords[idx, 1], s=size, c=colour, alpha=0.35 if c < 0 else 0.6,
+                                linewidths=0, rasterized=True)
+    text_kw = {"fontfamily": family} if family else {}
+    for c, _, colour in topics[:annotate]:
         x, y = np.median(coords[labels == c], axis=0)
-        text = (topic_labels or {}).get(c) or str(c)
-        ax.annotate(text, (x, y), ha="center", va="center", fontsize=8,
+        ax.annotate(names[c] or str(c), (x, y), ha="center", va="center", fontsize=8, **text_kw,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.8})
     if n >= 100:  # keep a few far outliers from shrinking the map
         lo, hi = np.percentile(coords, [0.2, 99.8], axis=0)
@@ -441,10 +516,24 @@ def write_map_png(path, coords, labels, *, topic_labels: dict[int, str] | None =
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     ax.set_axis_off()
-    if title:
-        ax.set_title(title)
+    if n_legend:
+        entries = [(handles[c], f"{c}: {names[c]} ({int((labels == c).sum())})" if names[c]
+                    else f"cluster {c} ({int((labels == c).sum())})") for c, _, _ in topics[:n_legend]]
+        if (labels < 0).any():
+            entries.append((handles[-1], f"noise / empty ({int((labels < 0).sum())})"))
+        title_legend = "topic (size)" if len(topics) <= n_legend else f"largest {n_legend} of {len(topics)} topics"
+        leg = ax.legend([h for h, _ in entries], [t for _, t in entries], loc="center left",
+                        bbox_to_anchor=(1.01, 0.5), fontsize=8, title=title_legend, title_fontsize=9,
+                        frameon=False, markerscale=max(1.0, 6 / max(size, 0.1) ** 0.5), prop=(
+                            {"family": family, "size": 8} if family else None))
+        for h in leg.legend_handles:
+            h.set_alpha(1)
+    ax.set_title(title if title is not None else f"{n:,} documents in {len(topics)} topics")
     fig.tight_layout()
-    fig.savefig(Path(path), dpi=dpi)
+    from .atomic import atomic_file
+
+    with atomic_file(path, "wb", what="map path") as fh:
+        fig.savefig(fh, dpi=dpi, format="png")
     return Path(path)
 
 
@@ -481,6 +570,7 @@ def write_maps(model, out_dir, *, method: str = "graph", labels_true: Sequence |
         return None if values is None else [values[i] for i in indices]
 
     topic_labels = {t.cluster: t.label for t in model.topics_}
+    out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     coords = project(np.asarray(X[indices] if n > max_points else X), method, random_state=random_state)
     seconds = {"project": round(time.perf_counter() - t0, 3)}

@@ -20,13 +20,17 @@ POOLING_METHODS = ("mean", "tfidf", "sif")
 
 def _word_ids(token_docs: Sequence[Sequence[str]], key_to_index: dict) -> tuple[np.ndarray, np.ndarray]:
     """Flatten known tokens into (doc index, word index) arrays, both shape (n_known_tokens,)."""
-    doc_idx, word_idx = [], []
+    from array import array
+
+    word_idx = array("q")  # 8 bytes a token (a list would hold a pointer and an int object per token)
+    lengths = np.empty(len(token_docs), dtype=np.int64)
     get = key_to_index.get
     for i, doc in enumerate(token_docs):
-        ids = [j for j in map(get, doc) if j is not None]
-        word_idx.extend(ids)
-        doc_idx.extend([i] * len(ids))
-    return np.asarray(doc_idx, dtype=np.int64), np.asarray(word_idx, dtype=np.int64)
+        before = len(word_idx)
+        word_idx.extend(j for j in map(get, doc) if j is not None)
+        lengths[i] = len(word_idx) - before
+    doc_idx = np.repeat(np.arange(len(token_docs), dtype=np.int64), lengths)
+    return doc_idx, np.frombuffer(word_idx, dtype=np.int64) if len(word_idx) else np.zeros(0, np.int64)
 
 
 def pool_vectors(token_docs: Sequence[Sequence[str]], vectors: np.ndarray, key_to_index: dict,
@@ -56,17 +60,28 @@ def pool_ids(doc_idx: np.ndarray, word_idx: np.ndarray, n: int, vectors: np.ndar
     """The arithmetic of :func:`pool_vectors` on id arrays: token ``t`` of document ``doc_idx[t]`` has word
     vector row ``word_idx[t]`` (both shape (n_tokens,)); returns float32 (n, d), zero rows for empty docs."""
     w = np.ones(len(word_idx), dtype=np.float64) if word_weights is None else word_weights[word_idx]
-    # Segment sum as a sparse (n, V) count-weight matrix times the vectors: one BLAS-backed product.
+    # Segment sum as a sparse (n, V) count-weight matrix times the vectors: BLAS-backed products, in row blocks
+    # written into the float32 result (float64 temporaries stay the size of a block, not of the corpus).
     M = csr_matrix((w, (doc_idx, word_idx)), shape=(n, vectors.shape[0]))
-    X = np.asarray(M @ vectors.astype(np.float64, copy=False))
+    del w
+    V64 = vectors.astype(np.float64, copy=False)
     totals = np.asarray(M.sum(axis=1)).ravel()
-    nz = totals > 0
-    X[nz] /= totals[nz, None]
-    if normalize:
-        norms = np.linalg.norm(X, axis=1)
-        ok = norms > 0
-        X[ok] /= norms[ok, None]
-    return X.astype(np.float32)
+    out = np.empty((n, vectors.shape[1]), dtype=np.float32)
+    for s in range(0, n, _BLOCK):
+        X = np.asarray(M[s:s + _BLOCK] @ V64)
+        t = totals[s:s + _BLOCK]
+        nz = t > 0
+        X[nz] /= t[nz, None]
+        if normalize:
+            norms = np.linalg.norm(X, axis=1)
+            ok = norms > 0
+            X[ok] /= norms[ok, None]
+        out[s:s + _BLOCK] = X
+    return out
+
+
+#: documents per block of the pooling arithmetic (bounds its float64 temporaries)
+_BLOCK = 65_536
 
 
 class DocumentEmbedder(TransformerMixin, BaseEstimator):
@@ -138,7 +153,7 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
                          n_docs=len(token_docs), n_tokens=sum(counts.values()))
         X = self._pool(token_docs)
         self.fit_component(X)
-        return self.finish(X)
+        return self.finish(X, in_place=True)
 
     def set_weights(self, *, counts: np.ndarray, df: np.ndarray, n_docs: int, n_tokens: int) -> None:
         """Per-word pooling weights ``word_weights_`` (V,) from corpus statistics in the word vectors' order:
@@ -181,22 +196,30 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         self.n_empty_ = int((np.abs(X).sum(axis=1) == 0).sum())
         return X
 
-    def finish(self, X: np.ndarray) -> np.ndarray:
-        """The last step of pooling (n, d) -> (n, d) float32: SIF removes ``pc_``, then rows are L2-normalised."""
+    def finish(self, X: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        """The last step of pooling (n, d) -> (n, d) float32: SIF removes ``pc_``, then rows are L2-normalised
+        (block by block into the float32 result, so temporaries stay the size of a block; ``in_place``
+        overwrites a float32 ``X`` instead of allocating a second (n, d) array)."""
         if self.pooling != "sif":
             return np.asarray(X, dtype=np.float32)
-        if self.pc_ is not None:
-            X = X - np.outer(X @ self.pc_, self.pc_)
-        if self.normalize:
-            norms = np.linalg.norm(X, axis=1)
-            ok = norms > 0
-            X[ok] /= norms[ok, None]
-        return X.astype(np.float32)
+        out = X if in_place and X.dtype == np.float32 and X.flags.writeable else np.empty(X.shape, dtype=np.float32)
+        for s in range(0, len(X), _BLOCK):
+            B = X[s:s + _BLOCK]
+            if self.pc_ is not None:
+                B = B - np.outer(B @ self.pc_, self.pc_)
+            elif self.normalize:
+                B = np.array(B, copy=True)
+            if self.normalize:
+                norms = np.linalg.norm(B, axis=1)
+                ok = norms > 0
+                B[ok] /= norms[ok, None]
+            out[s:s + _BLOCK] = B
+        return out
 
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
         """Document vectors (n, d) float32 for new token lists, with the fitted vectors and weights."""
         check_fitted(self, "word_embedder_")
-        return self.finish(self._pool(token_docs))
+        return self.finish(self._pool(token_docs), in_place=True)
 
 
 class ConcatEmbedder(TransformerMixin, BaseEstimator):

@@ -84,16 +84,16 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     return kv
 
 
-def save_vectors(kv, path: str | os.PathLike, *, binary: bool = False) -> Path:
-    """Write ``kv`` (gensim KeyedVectors) in word2vec format (text by default), atomically."""
-    path = Path(path)
+def save_vectors(kv, path: str | os.PathLike, *, binary: bool = False, inputs=()) -> Path:
+    """Write ``kv`` (gensim KeyedVectors) in word2vec format (text by default), atomically, through
+    :func:`textcluster.atomic.atomic_path` (never over one of ``inputs``, a device or a model file)."""
+    from ..atomic import atomic_path
+
     if len(kv) == 0:
         raise InputError("no word vectors to save (fit an embedder first)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    kv.save_word2vec_format(str(tmp), binary=binary, write_header=True)
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path, inputs=inputs, what="--save-vectors") as tmp:
+        kv.save_word2vec_format(str(tmp), binary=binary, write_header=True)
+    return Path(path)
 
 
 def nearest_words(kv, word: str, topn: int = 10) -> list[tuple[str, float]]:
