@@ -10,7 +10,8 @@ from sklearn.pipeline import make_pipeline
 from textcluster.registry import make_clusterer, make_method, make_reducer, names
 from textcluster.errors import InputError
 from textcluster.metrics import cluster_accuracy
-from textcluster.nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model
+from textcluster import AutoEncoderKMeans
+from textcluster.nn import DEC, IDEC, VAE, AutoEncoder, ClusterGAN, load_model
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from .metrics import cluster_accuracy, external_scores, silhouette
 from .compare import Comparison, compare_pipelines
 from .pipeline import TextClusterer, TopicGroup, group_topics
 from .tokenize import SpacyTokenizer
-from .nn import DEC, IDEC, VAE, AutoEncoder, AutoEncoderKMeans, ClusterGAN, load_model as load_nn_model
+from .nn import DEC, IDEC, VAE, AutoEncoder, ClusterGAN, load_model as load_nn_model
+from .encoder_kmeans import AutoEncoderKMeans
 from .datasets import load_digits, load_fashion_mnist, load_mnist
 from .images import ImageSet, read_images
 from .tabular import Table, read_table

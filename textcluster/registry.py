@@ -59,9 +59,9 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "dask-kmeans": "textcluster.distributed:DaskKMeansClusterer",
     },
     "method": {
-        "ae-kmeans": "textcluster.nn.methods:ae_kmeans",
-        "vae-kmeans": "textcluster.nn.methods:vae_kmeans",
-        "n2d": "textcluster.nn.methods:n2d",
+        "ae-kmeans": "textcluster.encoder_kmeans:ae_kmeans",
+        "vae-kmeans": "textcluster.encoder_kmeans:vae_kmeans",
+        "n2d": "textcluster.encoder_kmeans:n2d",
         "dec": "textcluster.nn.dec:DEC",
         "idec": "textcluster.nn.dec:IDEC",
         "clustergan": "textcluster.nn.clustergan:ClusterGAN",

@@ -2,19 +2,20 @@
 
 Only torch, numpy and scikit-learn are used here (never spaCy, gensim or typer).
 """
-from .autoencoder import AutoEncoder, AutoEncoderKMeans
+from .autoencoder import AutoEncoder
 from .base import DeepEstimator, resolve_device
 from .clustergan import ClusterGAN
 from .dec import DEC, IDEC
 from .training import Checkpointer, StopTraining, time_limit, train_epochs
 from .vae import VAE
 
-__all__ = ["AutoEncoder", "AutoEncoderKMeans", "VAE", "DEC", "IDEC", "ClusterGAN", "Encoder", "Decoder",
+__all__ = ["AutoEncoder", "VAE", "DEC", "IDEC", "ClusterGAN", "Encoder", "Decoder",
            "DeepEstimator", "resolve_device", "train_epochs", "Checkpointer", "StopTraining", "time_limit", "MODELS",
            "load_model"]
 
-#: class name -> class, used by :func:`load_model`.
-MODELS: dict[str, type] = {c.__name__: c for c in (AutoEncoder, AutoEncoderKMeans, VAE, DEC, IDEC, ClusterGAN)}
+#: class name -> class, used by :func:`load_model` (models built on this core, e.g.
+#: :class:`textcluster.encoder_kmeans.AutoEncoderKMeans`, add themselves).
+MODELS: dict[str, type] = {c.__name__: c for c in (AutoEncoder, VAE, DEC, IDEC, ClusterGAN)}
 
 
 def __getattr__(name: str):

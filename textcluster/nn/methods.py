@@ -1,25 +1,7 @@
-"""Factories of the images/tables methods and of the text autoencoder reducers (named in :mod:`textcluster.registry`)."""
+"""Factories of the text pipeline's autoencoder reducers (named in :mod:`textcluster.registry`)."""
 from __future__ import annotations
 
 # -- factories named by textcluster.registry ------------------------------------------------------------------
-def ae_kmeans(**params):
-    """Autoencoder, then KMeans on the codes."""
-    from .autoencoder import AutoEncoderKMeans
-    return AutoEncoderKMeans(**{"reducer": "ae", **params})
-
-
-def vae_kmeans(**params):
-    """VAE (beta 0.01), then KMeans on the posterior means."""
-    from .autoencoder import AutoEncoderKMeans
-    return AutoEncoderKMeans(**{"reducer": "vae", **params})
-
-
-def n2d(**params):
-    """N2D: autoencoder, UMAP of the codes, KMeans (McConville et al. 2020)."""
-    from .autoencoder import AutoEncoderKMeans
-    return AutoEncoderKMeans(**{"reducer": "ae", "manifold": "umap", **params})
-
-
 def ae_reducer(**params):
     """The text pipeline's ``ae`` reducer: a 10-d :class:`AutoEncoder`."""
     from .autoencoder import AutoEncoder
