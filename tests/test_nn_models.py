@@ -151,3 +151,16 @@ def test_clustergan_losses_and_options():
     for bad in (dict(gan_loss="hinge"), dict(n_critic=0)):
         with pytest.raises(InputError):
             ClusterGAN(3, max_epochs=1, device="cpu", **bad).fit(X)
+
+
+def test_steps_after_training_are_announced_when_progress_is_on(digits, capsys):
+    """N2D's UMAP and KMeans have no epochs: with progress lines (piped CLI) they still say what runs."""
+    from textcluster.nn.training import progress_lines
+
+    X, _ = digits
+    with progress_lines(10.0):
+        AutoEncoderKMeans(4, max_epochs=1, manifold="umap", manifold_neighbors=5, **FAST).fit(X[:200])
+    err = capsys.readouterr().err
+    assert "umap: 200 codes" in err and "kmeans: k=4" in err and "done in" in err
+    AutoEncoderKMeans(4, max_epochs=1, **FAST).fit(X[:200])  # quiet by default
+    assert "kmeans" not in capsys.readouterr().err

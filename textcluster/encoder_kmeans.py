@@ -13,6 +13,7 @@ from .nn import MODELS
 from .nn._lazy import torch
 from .nn.autoencoder import AutoEncoder
 from .nn.base import DeepEstimator
+from .nn.training import untrained_step
 
 __all__ = ["AutoEncoderKMeans", "ae_kmeans", "vae_kmeans", "n2d"]
 
@@ -112,21 +113,20 @@ class AutoEncoderKMeans(ClusterMixin, DeepEstimator):
     def fit(self, X, y=None) -> "AutoEncoderKMeans":
         from sklearn.cluster import KMeans
 
-        from .errors import InputError
+        from .errors import check_k
 
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
         X = np.asarray(X, dtype=np.float32)
-        if len(X) < self.k:
-            raise InputError(f"fewer items ({len(X)}) than clusters (k={self.k}); lower k")
+        check_k(self.k, len(X), "items")
         manifold = self._make_manifold()
         self.reducer_ = self._make_reducer().fit(X)
         Z = self.reducer_.transform(X)
         self.manifold_ = None
         if manifold is not None:
-            self.manifold_ = manifold.fit(Z)
+            with untrained_step(f"umap: {len(Z)} codes -> {manifold.n_components} dimensions", self.verbose):
+                self.manifold_ = manifold.fit(Z)
             Z = self.manifold_.embedding_
-        self.kmeans_ = KMeans(self.k, n_init=self.n_init, random_state=self.random_state).fit(Z)
+        with untrained_step(f"kmeans: k={self.k}, {self.n_init} restarts", self.verbose):
+            self.kmeans_ = KMeans(self.k, n_init=self.n_init, random_state=self.random_state).fit(Z)
         self.labels_ = self.kmeans_.labels_.astype(np.int64)
         self.cluster_centers_ = self.kmeans_.cluster_centers_.astype(np.float32)
         self.embedding_ = Z

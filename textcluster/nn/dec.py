@@ -104,12 +104,9 @@ class DEC(ClusterMixin, TransformerMixin, DeepEstimator):
         self.centres_ = ClusterCentres(self.k, self.n_components)
 
     def _check_params(self, n: int) -> None:
-        from ..errors import InputError
+        from ..errors import InputError, check_k
 
-        if not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise InputError(f"k must be a positive integer, got {self.k!r}")
-        if n < self.k:
-            raise InputError(f"fewer items ({n}) than clusters (k={self.k}); lower k")
+        check_k(self.k, n, "items")
         if not (0 <= self.tol < 1):
             raise InputError(f"tol must be in [0, 1), got {self.tol!r}")
         if self.alpha <= 0:

@@ -114,6 +114,19 @@ def progress_lines(every: float | None = 10.0) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def untrained_step(name: str, verbose: bool = False) -> Iterator[None]:
+    """Announce a step without epochs (UMAP, KMeans after an autoencoder) on stderr, with its duration, when
+    a progress bar (``verbose``) or progress lines (:func:`progress_lines`) are on; silent otherwise."""
+    show = bool(verbose) or _LINES.get() is not None
+    t0 = time.monotonic()
+    if show:
+        print(f"{name} ...", file=sys.stderr, flush=True)
+    yield
+    if show:
+        print(f"{name} done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[list[tuple[str, int]]]:
     """Let every training phase started inside run until ``seconds`` from now, then stop at an epoch boundary.
 
