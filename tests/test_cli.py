@@ -85,7 +85,7 @@ def test_help_lists_options(capsys):
 
 
 def test_word_options_reach_the_word_embedders_of_a_combination():
-    from textcluster.cli import _word_embedder_params
+    from textcluster.jobs import word_embedder_params as _word_embedder_params
     from textcluster.registry import make_embedder
 
     p = _word_embedder_params("word2vec+tfidf-lsa", vector_size=50, window=10, epochs=10, min_count=None, workers=1)

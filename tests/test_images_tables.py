@@ -242,3 +242,14 @@ def test_auto_scale_is_the_best_kmeans_scaling_on_sklearn_tables(name, tmp_path)
         labels = make_method("kmeans", k=len(set(d.target)), random_state=0).fit(t.X).labels_
         acc[scale] = external_scores(t.labels, labels)["acc"]
     assert acc["auto"] >= max(v for s, v in acc.items() if s != "auto") - 0.005, acc
+
+
+def test_cli_max_seconds_cuts_training_and_says_so(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "x.npz", X=rng.normal(size=(60, 16)).astype(np.float32), y=np.arange(60) % 3)
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--method", "ae-kmeans", "--epochs", "1000000",
+                            "--max-seconds", "1", "--device", "cpu", "--out", str(tmp_path / "o"), "-q"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert m["stopped_by_max_seconds"][0]["phase"] == "autoencoder"
+    assert 0 <= m["stopped_by_max_seconds"][0]["epochs"] < 1_000_000  # 0 on a machine slow to start

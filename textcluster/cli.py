@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -19,25 +18,11 @@ import typer
 
 from .embed.pooling import POOLING_METHODS
 from .errors import InputError
-from .pipeline import STAGES
 from .registry import embedder_names, names
 
-#: the --k default, the same for cluster, images and table
-DEFAULT_K = 10
+from .jobs import DEFAULT_K
+
 K_HELP = f"Number of clusters (default: the number of label classes when the input has labels, else {DEFAULT_K})."
-
-
-def _default_k(labels) -> tuple[int, str]:
-    """(k, why) when --k is not given: the number of label classes when every item has a label, else DEFAULT_K."""
-    if labels is not None:
-        n = len({str(v) for v in labels})
-        if n >= 2:
-            return n, f"{n} label classes"
-    return DEFAULT_K, "default"
-
-
-#: inputs larger than this are streamed through the token cache unless --in-memory is given
-STREAM_BYTES = 256 * 1024 * 1024
 
 app = typer.Typer(help="Group documents by topic with learned embeddings.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -68,39 +53,6 @@ def _embedding_option(default: str):
                         "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
                         "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
                         "word2vec+tfidf-lsa).", callback=check)
-
-
-def _word_embedder_params(embedding: str, *, vector_size: int, window: Optional[int], epochs: Optional[int],
-                          min_count: Optional[int], workers: int) -> dict:
-    """Parameters the CLI passes to the word embedder(s) of ``embedding`` (none for tfidf-lsa / files).
-
-    For a combination (``word2vec+tfidf-lsa``) they go to each word-embedder part (``make_embedder``).
-    ``--epochs`` is passed when given; otherwise a single word2vec/GloVe records its "auto" default, while
-    DeepWalk and combinations keep each trainer's own default.
-    """
-    from .registry import word_embedder_names
-
-    words = word_embedder_names()
-    parts = [embedding] if embedding in words else embedding.split("+")
-    if not any(p in words for p in parts):
-        return {}
-    params: dict = {"vector_size": vector_size, "workers": workers, "min_count": min_count or "auto"}
-    if window is not None:
-        params["window"] = window
-    if epochs is not None:
-        params["epochs"] = epochs
-    elif embedding in ("word2vec", "glove"):
-        params["epochs"] = "auto"
-    return params
-
-
-def _vector_report(embedder) -> dict:
-    """Out-of-vocabulary counts of a pretrained-vectors embedder, for metrics.json (empty otherwise)."""
-    inner = getattr(embedder, "word_embedder_", None)
-    if inner is None or not hasattr(inner, "oov_rate_"):
-        return {}
-    return {"oov_tokens": inner.n_oov_tokens_, "oov_types": inner.n_oov_types_,
-            "oov_rate": round(inner.oov_rate_, 4), "n_tokens": inner.n_tokens_}
 
 
 def _show_version(value: bool) -> None:
@@ -174,133 +126,16 @@ def cluster_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Cluster a document collection; write assignments.csv, topics.json, metrics.json and map.html to --out."""
-    from . import TextClusterer, read_corpus
-    from .atomic import atomic_dir
+    options = dict(locals())
+    from .jobs import run_cluster
     from .progress import RichProgress
-    from .report import children_peak_rss_mb, clustering_metrics, peak_rss_mb, write_results
 
-    t0 = time.perf_counter()
-    corpus = read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
-                         encoding_errors=encoding_errors)
-    t_read = time.perf_counter()
-    if stream is None:
-        stream = dask is not None or cache_dir is not None or corpus.uncompressed_bytes > STREAM_BYTES
-    if not stream:
-        docs = list(corpus)
-        ids = [d.id for d in docs]
-        labels_true = _partial_labels([d.label for d in docs])
-    k_why = "--k"
-    if k is None:
-        found = labels_true if not stream else [d.label for d in corpus]  # streamed: one extra reading pass
-        k, k_why = _default_k(None if found is None or any(v is None for v in found) else found)
-    embedding_params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
-                                             min_count=min_count, workers=workers)
-    ignored = [f"--{n.replace('_', '-')}" for n, v in (("window", window), ("epochs", epochs),
-                                                        ("min_count", min_count)) if v is not None]
-    if ignored and not embedding_params:
-        logging.getLogger("textcluster").warning("%s ignored: --embedding %s trains no word vectors",
-                                                 " and ".join(ignored), embedding)
-    if save_vectors is not None and embedding == "tfidf-lsa":
-        raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
-                         "not tfidf-lsa")
-    _check_outputs(out, input, save_vectors)
-    cluster_params = {}
-    if algorithm == "hdbscan":
-        cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
-    from .registry import make_clusterer, make_embedder
-    model = TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
-                          reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params),
-                          lang=lang, spacy_model=spacy_model, n_process=n_process, top_n_words=top_words,
-                          random_state=seed, device=device,
-                          tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
-    with atomic_dir(out, inputs=[input]) as tmp:
-        bars = RichProgress(enabled=None if not quiet else False)
-        if stream:
-            import contextlib
-            from .distributed import connect
-            with connect(dask) if dask else contextlib.nullcontext() as client:
-                model.fit_corpus(corpus, cache_dir=cache_dir, client=client, progress=bars)
-            ids, labels_true = model.doc_ids_, _partial_labels(model.tokens_.labels or [])
-        else:
-            model.fit(docs, progress=bars)
-        metrics = clustering_metrics(model.embedding_, model.labels_, labels_true, random_state=seed)
-        metrics["n_empty_docs"] = model.n_empty_docs_  # no text or no known word: cluster -1, not clustered
-        metrics["n_blank_lines"] = int(getattr(corpus, "n_blank", 0))  # .txt: skipped, not documents
-        metrics["k_from"] = k_why  # "--k", "N label classes" or "default"
-        metrics.update(_vector_report(model.embedder_))
-        if save_vectors is not None:
-            from .embed import save_vectors as _save_vectors
-            _save_vectors(model.embedder_.wv_, save_vectors, inputs=[input])
-        metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
-        metrics["algorithm"] = getattr(model, "algorithm_", algorithm)  # what ran (e.g. minibatch-kmeans)
-        metrics["streamed"] = bool(stream)
-        metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
-        metrics["config"] = {"input": str(input), "embedding": embedding, "pooling": pooling, "reduce": reduce,
-                             "algorithm": algorithm, **{k_: v for k_, v in model.get_params(deep=False).items()
-                                                        if k_ not in STAGES and not k_.endswith("_params")}}
-        if map_:
-            _write_maps(model, tmp, labels_true=labels_true, method=map_method, seed=seed, progress=bars,
-                        metrics=metrics)
-        t_write = time.perf_counter()
-        write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
-                      metrics=metrics, texts=getattr(model, "texts_", None))
-        model.save(tmp / "model")  # what `textcluster predict` loads
-        metrics["seconds"]["write"] = round(time.perf_counter() - t_write, 3)
-        metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
-        metrics["peak_rss_mb"] = peak_rss_mb()
-        metrics["peak_rss_mb_workers"] = children_peak_rss_mb()
-        write_results(tmp, ids=ids, labels=model.labels_, labels_true=labels_true, topics=model.topics_,
-                      metrics=metrics, texts=getattr(model, "texts_", None))
+    quiet = options.pop("quiet")
+    model, metrics = run_cluster(progress=RichProgress(enabled=None if not quiet else False), **options)
     if quiet:
         typer.echo(str(out))
         return
     _print_summary(model, metrics, out)
-
-
-def _partial_labels(labels: list):
-    """All labels, None when no document has one; labels on only some documents are kept with a warning (the
-    agreement scores are then computed on the labelled documents, see report.clustering_metrics)."""
-    n = sum(lab is not None for lab in labels)
-    if n == 0:
-        return None
-    if n < len(labels):
-        warnings.warn(f"labels on {n} of {len(labels)} documents: nmi/ari/ami/acc are computed on those {n} "
-                      "(n_labelled in metrics.json)")
-    return labels
-
-
-def _check_outputs(out: Path, input: Path, save_vectors: Optional[Path]) -> None:
-    """Refuse bad --out / --save-vectors paths before the run (the writers check them again)."""
-    from .atomic import check_output
-
-    check_output(out, kind="dir", inputs=[input])
-    if save_vectors is not None:
-        vec, o = Path(os.path.realpath(save_vectors)), Path(os.path.realpath(out))
-        if o == vec or o in vec.parents:
-            raise InputError(f"--save-vectors {save_vectors} lies inside --out {out}, which is replaced as a "
-                             "whole; write the vectors elsewhere")
-        check_output(save_vectors, kind="file", inputs=[input], what="--save-vectors")
-
-
-def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progress, metrics: dict) -> None:
-    """map.html + map.png into ``out``; skipped with a warning when plotly/matplotlib are not installed."""
-    try:
-        import matplotlib  # noqa: F401
-        import plotly  # noqa: F401
-    except ImportError:
-        warnings.warn("map skipped: plotly and matplotlib are needed (pip install 'textcluster[viz]'); "
-                      "--no-map silences this")
-        return
-    if len(model.labels_) < 3:  # a 2-D layout needs 3 points; the clustering itself is still valid
-        warnings.warn(f"map skipped: {len(model.labels_)} document(s), a map needs at least 3")
-        return
-    from .viz import write_maps
-
-    with progress.stage("map") as advance:
-        done = write_maps(model, out, method=method, labels_true=labels_true, random_state=seed)
-        advance(1)
-    metrics["seconds"].update({f"map_{k_}": v for k_, v in done["seconds"].items()})
-    metrics["map"] = {"method": method, "points": int(len(done["coords"]))}
 
 
 def _print_summary(model, metrics: dict, out: Path) -> None:
@@ -364,28 +199,10 @@ def predict_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Assign new documents to the clusters of a saved model; write a CSV with id, cluster, topic and text."""
-    import csv
+    from .jobs import run_predict
 
-    from . import TextClusterer, read_corpus
-    from .atomic import atomic_file, check_output
-    from .topics import text_snippet
-
-    is_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()
-    out = Path(out) / "predictions.csv" if is_dir else Path(out)
-    check_output(out, kind="file", inputs=[input, model_dir])
-    model = TextClusterer.load(model_dir)
-    docs = list(read_corpus(input, text_field=text_field, label_field=None, id_field=id_field,
-                            encoding_errors=encoding_errors))
-    labels = model.predict(docs)
-    names = {t.cluster: t.label for t in model.topics_}
-    with atomic_file(out, "w", newline="", encoding="utf-8", inputs=[input, model_dir]) as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "cluster", "topic", "text"])
-        w.writerows([d.id, int(c), names.get(int(c), "noise"), text_snippet(d.text, 120)]
-                    for d, c in zip(docs, labels))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(out, 0o666 & ~umask)  # an ordinary file, like cluster's outputs (the temporary file was 0600)
+    out, docs, labels, names = run_predict(model_dir, input, out, text_field=text_field, id_field=id_field,
+                                           encoding_errors=encoding_errors)
     if quiet:
         typer.echo(str(out))
         return
@@ -431,28 +248,18 @@ def compare_cmd(
 ) -> None:
     """Rank a small grid of embeddings x reducers x algorithms x k; recommend one (by NMI with labels, else by
     consensus: the partition the configurations agree on most)."""
-    import json
-
-    from . import read_corpus
-    from .atomic import atomic_dir, check_output
-    from .compare import compare_pipelines
+    from .jobs import run_compare
     from .progress import RichProgress
 
     try:
         k_list = None if ks is None else [int(v) for v in ks.split(",") if v.strip()]
     except ValueError:
         raise InputError(f"--ks must be comma-separated integers, got {ks!r}") from None
-    check_output(out, kind="dir", inputs=[input])
-    docs = list(read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
-                            encoding_errors=encoding_errors))
-    result = compare_pipelines(docs, embeddings=_csv_names(embeddings), reducers=_csv_names(reducers),
-                               algorithms=_csv_names(algorithms), ks=k_list, pooling=pooling, lang=lang,
-                               spacy_model=spacy_model, random_state=seed,
-                               progress=RichProgress(enabled=None if not quiet else False))
-    with atomic_dir(out, inputs=[input]) as tmp:
-        result.table.to_csv(tmp / "compare.csv", index=False)
-        with open(tmp / "compare.json", "w", encoding="utf-8") as fh:
-            json.dump(result.to_dict() | {"input": str(input)}, fh, indent=1, allow_nan=False)
+    result = run_compare(input, out, text_field=text_field, label_field=label_field, id_field=id_field,
+                         encoding_errors=encoding_errors, embeddings=_csv_names(embeddings),
+                         reducers=_csv_names(reducers), algorithms=_csv_names(algorithms), ks=k_list,
+                         pooling=pooling, lang=lang, spacy_model=spacy_model, random_state=seed,
+                         progress=RichProgress(enabled=None if not quiet else False))
     if quiet:
         typer.echo(str(out))
         return
@@ -529,19 +336,13 @@ def neighbors_cmd(
 ) -> None:
     """Show the nearest words of WORDS by cosine similarity, from a vectors file or trained on a corpus."""
     from .embed import load_vectors, nearest_words, save_vectors as _save_vectors
-    from .registry import build
+    from .jobs import train_word_vectors
 
     if (vectors is None) == (corpus is None):
         raise InputError("give exactly one of --vectors FILE (read vectors) or --corpus INPUT (train on it)")
-    if vectors is not None:
-        kv = load_vectors(vectors)
-    else:
-        from . import SpacyTokenizer, read_corpus
-        texts = [d.text for d in read_corpus(corpus, text_field=text_field, label_field=None)]
-        tokens = SpacyTokenizer(lang=lang, n_process=n_process).fit().transform(texts)
-        params = _word_embedder_params(embedding, vector_size=vector_size, window=window, epochs=epochs,
-                                       min_count=min_count, workers=workers)
-        kv = build("word_vectors", embedding, random_state=seed, **params).fit(tokens).wv_
+    kv = load_vectors(vectors) if vectors is not None else train_word_vectors(
+        corpus, embedding=embedding, seed=seed, lang=lang, text_field=text_field, n_process=n_process,
+        vector_size=vector_size, window=window, epochs=epochs, min_count=min_count, workers=workers)
     if save_vectors is not None:
         _save_vectors(kv, save_vectors, inputs=[vectors, corpus])
     for word in words:
@@ -557,66 +358,26 @@ def _deep_options():
     return names("method")
 
 
-def _run_features(X, ids, labels_true, *, input: Path, kind: str, method: str, k: Optional[int], seed: int,
-                  device: str, out: Path, quiet: bool, input_shape, epochs: Optional[int],
-                  pretrain_epochs: Optional[int], batch_size: Optional[int], checkpoint_dir: Optional[Path],
-                  checkpoint_every: int, resume: bool, t0: float, t_read: float, extra: dict,
-                  arch: str = "auto", max_seconds: Optional[float] = None) -> None:
-    """Cluster feature rows X (n, d) with ``method``; write assignments.csv, topics.json, metrics.json, model/."""
-    from .atomic import atomic_dir
-    from .registry import make_method
-    from .report import clustering_metrics, peak_rss_mb, write_results
-
-    k_why = "--k"
-    if k is None:
-        k, k_why = _default_k(labels_true)
-    if k < 1 or k > len(X):
-        raise InputError(f"--k must be between 1 and the number of items ({len(X)}), got {k}")
-    model = make_method(method, k=k, random_state=seed, device=device, input_shape=input_shape,
-                        verbose=not quiet and sys.stderr.isatty(), max_epochs=epochs,
-                        pretrain_epochs=pretrain_epochs, batch_size=batch_size,
-                        arch=None if arch == "auto" else arch,
-                        **({} if method == "kmeans" else {"checkpoint_dir": str(checkpoint_dir) if checkpoint_dir
-                                                           else None, "checkpoint_every": checkpoint_every,
-                                                           "resume": resume}))
-    labels_list = None if labels_true is None else [str(v) for v in labels_true]
-    from .nn.training import progress_lines, time_limit
-
-    with atomic_dir(out, inputs=[input]) as tmp:
-        t_fit = time.perf_counter()
-        # piped or logged (no terminal for a bar): a plain progress line every 10 s of training
-        lines = 10.0 if not quiet and not sys.stderr.isatty() else None
-        with progress_lines(lines), time_limit(max_seconds) as cut:
-            model.fit(X)
-        t_done = time.perf_counter()
-        labels = np.asarray(model.labels_)
-        emb = X if method == "kmeans" else np.asarray(model.transform(X))
-        metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
-        metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
-        metrics["epochs"] = getattr(model, "n_epochs_", None)
-        metrics["k_from"] = k_why
-        if cut:
-            metrics["stopped_by_max_seconds"] = [{"phase": p, "epochs": e} for p, e in cut]
-        metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
-                             "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
-                             **extra}
-        if hasattr(model, "save"):
-            model.save(tmp / "model")
-        else:
-            (tmp / "model").mkdir()
-            np.save(tmp / "model" / "cluster_centers.npy", model.cluster_centers_)
-        metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
-        metrics["peak_rss_mb"] = peak_rss_mb()
-        write_results(tmp, ids=ids, labels=labels, labels_true=labels_list, topics=None, metrics=metrics)
-    if quiet:
-        typer.echo(str(out))
-        return
+def _print_features(metrics: dict, out: Path) -> None:
+    k_why = metrics.get("k_from", "--k")
     parts = [f"{metrics['n_clusters']} clusters{f' (k = {k_why})' if k_why != '--k' else ''}, {metrics['n_docs']} items"]
     parts += [f"{key}={metrics[key]:.3f}" for key in ("acc", "nmi", "ari") if key in metrics]
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
     typer.echo("  ".join(parts))
     typer.echo(f"results written to {out}/ (assignments.csv, metrics.json, model/)")
+
+
+def _run_deep(run, options: dict) -> None:
+    """Run ``run`` (jobs.run_images / run_table) with the command's options, then print."""
+    quiet = options.pop("quiet")
+    # a bar on a terminal; piped or logged, a plain progress line every 10 s of training
+    _, metrics = run(verbose=not quiet and sys.stderr.isatty(),
+                     progress_every=10.0 if not quiet and not sys.stderr.isatty() else None, **options)
+    if quiet:
+        typer.echo(str(options["out"]))
+        return
+    _print_features(metrics, options["out"])
 
 
 def _deep_common():
@@ -665,16 +426,10 @@ def images_cmd(
     quiet: bool = _DC["quiet"],
 ) -> None:
     """Cluster images; write assignments.csv, metrics.json (acc/nmi/ari with labels) and model/ to --out."""
-    from .images import read_images
+    options = dict(locals())
+    from .jobs import run_images
 
-    t0 = time.perf_counter()
-    ds = read_images(input, labels=labels, label_field=label_field, limit=limit)
-    t_read = time.perf_counter()
-    _run_features(ds.flat(), ds.ids, ds.labels, input=input, kind="images", method=method, k=k, seed=seed,
-                  device=device, out=out, quiet=quiet, input_shape=ds.shape, epochs=epochs,
-                  pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
-                  extra={"image_shape": list(ds.shape)})
+    _run_deep(run_images, options)
 
 
 @app.command("table")
@@ -697,19 +452,11 @@ def table_cmd(
 ) -> None:
     """Cluster the rows of a table (numeric columns scaled, few-valued text columns one-hot encoded); same
     outputs as `textcluster images`."""
-    from .tabular import read_table
+    options = dict(locals())
+    from .jobs import run_table
 
-    t0 = time.perf_counter()
-    tab = read_table(input, label_field=label_field, id_field=id_field, impute=impute, scale=scale,
-                     columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
-    t_read = time.perf_counter()
-    _run_features(tab.X, tab.ids, tab.labels, input=input, kind="table", method=method, k=k, seed=seed,
-                  device=device, out=out, quiet=quiet, input_shape=None, epochs=epochs,
-                  pretrain_epochs=pretrain_epochs, arch=arch, batch_size=batch_size, checkpoint_dir=checkpoint_dir,
-                  checkpoint_every=checkpoint_every, resume=resume, t0=t0, t_read=t_read, max_seconds=max_seconds,
-                  extra={"columns": tab.columns, "impute": impute, "rows_dropped": tab.n_dropped,
-                         "scale": tab.scale, "scale_requested": scale, "scale_reason": tab.scale_reason,
-                         "categorical": tab.categorical, "skipped_columns": tab.skipped})
+    options["columns"] = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    _run_deep(run_table, options)
 
 
 def _fail(message: str, code: int) -> None:

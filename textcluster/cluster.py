@@ -117,11 +117,9 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
             raise InputError(f"HDBSCAN needs at least 3 documents, got {n}")
         ms = min(10, mcs) if self.min_samples == "auto" else self.min_samples
         min_samples = None if ms is None else max(1, min(int(ms), n - 1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=(FutureWarning, DeprecationWarning))
-            self.model_ = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=min_samples,
-                                          cluster_selection_method=self.cluster_selection_method,
-                                          prediction_data=True).fit(Xfit.astype(np.float64))
+        self.min_cluster_size_, self.min_samples_ = mcs, min_samples
+        self.fit_X_ = np.ascontiguousarray(Xfit, dtype=np.float32)
+        self.rebuild_model()
         self.fit_samples_ = n
         if sample is None:
             raw = self.model_.labels_.astype(np.int64)
@@ -137,11 +135,25 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
                 idx = rest[s:s + 50_000]
                 lab, prob = hdbscan.approximate_predict(self.model_, X[idx].astype(np.float64))
                 raw[idx], self.probabilities_[idx] = lab, prob
-        self.min_cluster_size_ = mcs
         self.noise_fraction_ = float((raw < 0).mean())
         self.labels_ = assign_to_nearest(X, raw) if self.assign_noise else raw
         ids, C = _centroids(X, self.labels_)
         self.cluster_ids_, self.cluster_centers_ = ids, C.astype(np.float32)
+        return self
+
+    def rebuild_model(self) -> "HDBSCANClusterer":
+        """(Re)build ``model_``, the ``hdbscan.HDBSCAN`` fitted on ``fit_X_`` with prediction data, through
+        hdbscan's public API; HDBSCAN is deterministic, so a loaded model (which stores ``fit_X_``, never
+        hdbscan's own objects) predicts exactly as the fitted one."""
+        import hdbscan
+
+        check_fitted(self, "fit_X_")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=(FutureWarning, DeprecationWarning))
+            self.model_ = hdbscan.HDBSCAN(min_cluster_size=int(self.min_cluster_size_),
+                                          min_samples=None if self.min_samples_ is None else int(self.min_samples_),
+                                          cluster_selection_method=self.cluster_selection_method,
+                                          prediction_data=True).fit(self.fit_X_.astype(np.float64))
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -15,16 +15,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from .errors import InputError
+from .errors import InputError, check_token_docs, count_tokens
 
 __all__ = ["build_vocabulary", "count_cooccurrences", "CooccurrenceCounter", "ppmi"]
 
 logger = logging.getLogger(__name__)
-
-
-def _check_docs(token_docs) -> None:
-    if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
-        raise InputError("token_docs must be a sequence of token lists (a list, not a generator or a string)")
 
 
 def build_vocabulary(token_docs: Sequence[Sequence[str]], *, min_count: int = 1,
@@ -44,7 +39,7 @@ def build_vocabulary(token_docs: Sequence[Sequence[str]], *, min_count: int = 1,
     words : list of V str
     counts : int64 array (V,), corpus frequency of each word
     """
-    _check_docs(token_docs)
+    check_token_docs(token_docs)
     if not isinstance(min_count, (int, np.integer)) or min_count < 1:
         raise InputError(f"min_count must be an int >= 1, got {min_count!r}")
     if max_vocab is not None and (not isinstance(max_vocab, (int, np.integer)) or max_vocab < 1):
@@ -96,7 +91,7 @@ def count_cooccurrences(token_docs: Sequence[Sequence[str]], key_to_index: dict,
     -------
     X : float32 CSR matrix (V, V), sorted indices, no explicit zeros.
     """
-    _check_docs(token_docs)
+    check_token_docs(token_docs)
     if not isinstance(window, (int, np.integer)) or window < 1:
         raise InputError(f"window must be an int >= 1, got {window!r}")
     if weighting not in ("harmonic", "uniform"):
@@ -204,10 +199,7 @@ class CooccurrenceCounter(BaseEstimator):
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "CooccurrenceCounter":
         """Count the vocabulary and co-occurrences of ``token_docs`` (n token lists)."""
-        _check_docs(token_docs)
-        self.n_tokens_ = int(sum(len(d) for d in token_docs))
-        if self.n_tokens_ == 0:
-            raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+        self.n_tokens_ = count_tokens(token_docs)
         self.words_, self.counts_ = build_vocabulary(token_docs, min_count=self.min_count,
                                                      max_vocab=self.max_vocab)
         if not self.words_:

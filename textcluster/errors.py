@@ -26,6 +26,22 @@ def check_k(k, n_items: int, what: str = "documents") -> None:
         raise InputError(f"fewer {what} ({n_items}) than clusters (k={k}); lower k")
 
 
+def check_token_docs(token_docs) -> None:
+    """Refuse a generator or string where a sequence of token lists is read several times."""
+    if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
+        raise InputError("token_docs must be a sequence of token lists (a list, not a generator or a string)")
+
+
+def count_tokens(token_docs) -> int:
+    """The number of tokens in ``token_docs`` (a sequence of n token lists), or :class:`InputError` for a
+    generator or string (trainers read the documents several times) or a collection without any token."""
+    check_token_docs(token_docs)
+    n_tokens = int(sum(len(d) for d in token_docs))
+    if n_tokens == 0:
+        raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+    return n_tokens
+
+
 def resolve_seed(random_state) -> int:
     """The int seed for ``random_state`` (None draws a fresh one): the one place seeds are resolved."""
     import numpy as np

@@ -16,7 +16,7 @@ the folder, match its checksum, and (arrays, word2vec and safetensors files) mat
 config declares before it is read; finally the loaded components are checked against each other (vector
 sizes, centre shapes, label counts) on a probe document. Any violation raises
 :class:`~textcluster.errors.ModelFileError`. Derived state that
-cannot be stored safely (the spaCy pipeline, hdbscan's prediction index) is rebuilt from stored data.
+cannot be stored safely (the spaCy pipeline, the hdbscan model) is rebuilt from stored data.
 
 Not stored: the training texts, their tokens and vectors (``tokens_``, ``vectors_``, ``embedding_``,
 ``texts_``); a loaded model predicts, describes its topics and lists the training ids and labels, but helpers
@@ -49,14 +49,15 @@ FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 
 #: modules whose estimators the writer descends into (what it may save is safeload's allow-list)
-_ALLOWED_MODULES = ("textcluster.", "sklearn.", "hdbscan.")
-#: attributes that are not stored, per class name: training data, or state rebuilt on load
+_ALLOWED_MODULES = ("textcluster.", "sklearn.")
+#: attributes that are not stored, per class name: training data, or state rebuilt on load (the hdbscan
+#: model is refitted from the stored rows through hdbscan's public API: HDBSCANClusterer.rebuild_model)
 _SKIP_STATE = {
     "TextClusterer": {"tokens_", "vectors_", "embedding_", "texts_"},
     "SpacyTokenizer": {"nlp_"},
-    "HDBSCAN": {"_prediction_data", "_branch_detection_data", "_relative_validity"},
+    "HDBSCANClusterer": {"model_"},
 }
-_SKIP_PARAMS = {"HDBSCAN": {"memory"}}  # joblib cache: default (no caching) is used on load
+_SKIP_PARAMS: dict = {}
 
 
 class _Unsupported(InputError):
@@ -211,36 +212,7 @@ class _Writer:
             if k in params or k in skip_p or k in skip:
                 continue
             state[k] = self.encode(v, f"{where}.{k}")
-        if cls == "HDBSCAN" and getattr(est, "_prediction_data", None) is not None:
-            spec = self._hdbscan_prediction(est._prediction_data, f"{where}.prediction")
-            if spec is not None:
-                state["_prediction_data"] = spec
         return {"estimator": _class_path(est), "params": params, "state": state}
-
-    def _hdbscan_prediction(self, pdata, where: str) -> dict | None:
-        """hdbscan's prediction index as arrays (its KD-tree core distances are slow to recompute in high
-        dimensions); None when this hdbscan version's layout is not the known one (then rebuilt on load)."""
-        known = {"raw_data", "tree", "core_distances", "dist_metric", "cluster_map", "reverse_cluster_map",
-                 "cluster_tree", "max_lambdas", "leaf_max_lambdas", "exemplars"}
-        if set(vars(pdata)) != known:
-            return None
-
-        def mapping(d, name, dtype):
-            keys = np.array(list(d.keys()), dtype=np.int64)
-            return {"keys": self.array(keys, f"{where}.{name}.keys"),
-                    "values": self.array(np.array(list(d.values()), dtype=dtype), f"{where}.{name}.values")}
-        ex = pdata.exemplars
-        d = pdata.raw_data.shape[1]
-        return {"hdbscan_prediction": {
-            "tree": type(pdata.tree).__name__.lower(),
-            "core_distances": self.array(pdata.core_distances, f"{where}.core_distances"),
-            "cluster_map": mapping(pdata.cluster_map, "cluster_map", np.int64),
-            "reverse_cluster_map": mapping(pdata.reverse_cluster_map, "reverse_cluster_map", np.int64),
-            "max_lambdas": mapping(pdata.max_lambdas, "max_lambdas", np.float64),
-            "leaf_max_lambdas": mapping(pdata.leaf_max_lambdas, "leaf_max_lambdas", np.float64),
-            "exemplar_sizes": self.array(np.array([len(e) for e in ex], dtype=np.int64), f"{where}.exemplar_sizes"),
-            "exemplars": self.array(np.concatenate(ex) if ex else np.zeros((0, d)), f"{where}.exemplars")}}
-
 
 class _Reader:
     """Decodes specs written by :class:`_Writer`, verifying each file's checksum and header first."""
@@ -337,10 +309,6 @@ class _Reader:
             import torch
 
             return torch.from_numpy(np.array(self.decode(spec["torch"])))
-        if "hdbscan_prediction" in spec:
-            dec = {k: (v if k == "tree" else {kk: self.decode(vv) for kk, vv in v.items()} if "keys" in v
-                       else self.decode(v)) for k, v in self._kind(spec, "hdbscan_prediction", dict).items()}
-            return {"__hdbscan_prediction__": dec}
         if "estimator" in spec:
             return self.estimator(spec)
         raise ModelFileError(f"model config has an attribute of unknown type {sorted(spec)}; "
@@ -402,50 +370,16 @@ class _Reader:
 
 
 def _after_load(obj) -> None:
-    """Rebuild derived state that is not stored (spaCy pipeline, hdbscan prediction index)."""
+    """Rebuild derived state that is not stored (spaCy pipeline, the hdbscan model)."""
     name = type(obj).__name__
     if name == "SpacyTokenizer":  # the spaCy pipeline is built on first use (transform calls fit)
         safeload.check_spacy_model(obj.model, obj.lang)
-    elif name == "HDBSCAN" and type(obj).__module__.startswith("hdbscan"):
-        stored = obj.__dict__.get("_prediction_data")
-        obj._prediction_data = None
-        obj._branch_detection_data = None
-        obj._relative_validity = None
-        if getattr(obj, "_raw_data", None) is None or getattr(obj, "_condensed_tree", None) is None:
-            return
-        if isinstance(stored, dict) and "__hdbscan_prediction__" in stored:
-            obj._prediction_data = _hdbscan_prediction_data(obj, stored["__hdbscan_prediction__"])
-        else:
-            obj.generate_prediction_data()
-
-
-def _hdbscan_prediction_data(model, d: dict):
-    """Rebuild hdbscan's ``PredictionData`` from stored arrays (only its KD/ball tree is rebuilt)."""
-    from hdbscan.dist_metrics import DistanceMetric
-    from hdbscan.prediction import PredictionData
-
-    trees = PredictionData._tree_type_map
-    if d["tree"] not in trees:
-        raise InputError(f"model config names an unknown hdbscan tree type {d['tree']!r}")
-    raw = np.asarray(model._raw_data, dtype=np.float64)
-    kw = dict(model._metric_kwargs or {})
-    p = PredictionData.__new__(PredictionData)
-    p.raw_data = raw
-    p.tree = trees[d["tree"]](raw, metric=model.metric, **kw)
-    p.core_distances = d["core_distances"]
-    p.dist_metric = DistanceMetric.get_metric(model.metric, **kw)
-    as_map = lambda m, cast: {int(k): cast(v) for k, v in zip(m["keys"].tolist(), m["values"])}  # noqa: E731
-    p.cluster_map = as_map(d["cluster_map"], int)
-    p.reverse_cluster_map = as_map(d["reverse_cluster_map"], int)
-    p.max_lambdas = as_map(d["max_lambdas"], np.float64)
-    p.leaf_max_lambdas = as_map(d["leaf_max_lambdas"], np.float64)
-    tree = model._condensed_tree
-    p.cluster_tree = tree[tree["child_size"] > 1]
-    sizes = d["exemplar_sizes"].tolist()
-    p.exemplars = np.split(d["exemplars"], np.cumsum(sizes)[:-1]) if sizes else []
-    if len(p.core_distances) != len(raw):
-        raise InputError("model's hdbscan prediction data does not match its training points; re-save the model")
-    return p
+    elif name == "HDBSCANClusterer" and type(obj).__module__ == "textcluster.cluster" and \
+            "fit_X_" in vars(obj):  # a fitted one (the unfitted stage given as a parameter has no state)
+        X = obj.fit_X_
+        if not isinstance(X, np.ndarray) or X.ndim != 2 or len(X) < 3 or not np.isfinite(X).all():
+            raise ModelFileError("model's HDBSCAN training rows are missing or malformed; the model is damaged")
+        obj.rebuild_model()
 
 
 def save_model(model, path: str | os.PathLike) -> Path:

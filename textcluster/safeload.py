@@ -36,7 +36,7 @@ _CLASSES = [
     ("textcluster.cluster", "MiniBatchKMeansClusterer"), ("textcluster.cluster", "HDBSCANClusterer"),
     ("sklearn.cluster", "KMeans"), ("sklearn.cluster", "MiniBatchKMeans"), ("sklearn.decomposition", "PCA"),
     ("sklearn.decomposition", "TruncatedSVD"), ("sklearn.feature_extraction.text", "TfidfVectorizer"),
-    ("sklearn.feature_extraction.text", "TfidfTransformer"), ("hdbscan", "HDBSCAN"),
+    ("sklearn.feature_extraction.text", "TfidfTransformer"),
     # torch models given as (unfitted) pipeline parameters: saved as parameters only
     ("textcluster.nn", "AutoEncoder"), ("textcluster.nn", "VAE"), ("textcluster.nn", "DEC"),
     ("textcluster.nn", "IDEC"), ("textcluster.nn", "ClusterGAN"),

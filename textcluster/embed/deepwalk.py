@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter, ppmi
-from ..errors import InputError, check_int, resolve_seed
+from ..errors import InputError, check_int, count_tokens, resolve_seed
 from .skipgram import train_skipgram
 from .word2vec import auto_min_count
 
@@ -240,11 +240,7 @@ class DeepWalkEmbedder(BaseEstimator):
         from gensim.models import KeyedVectors
 
         self._validate()
-        if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
-            raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
-        n_tokens = sum(len(d) for d in token_docs)
-        if n_tokens == 0:
-            raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+        n_tokens = count_tokens(token_docs)
         seed = resolve_seed(self.random_state)
         t0 = time.perf_counter()
         min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count

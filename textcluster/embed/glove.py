@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import CooccurrenceCounter
-from ..errors import InputError, check_int, resolve_seed
+from ..errors import InputError, check_int, count_tokens, resolve_seed
 from .word2vec import auto_min_count
 
 __all__ = ["GloVeEmbedder", "train_glove", "resolve_device", "auto_glove_epochs"]
@@ -376,11 +376,7 @@ class GloVeEmbedder(BaseEstimator):
         self._validate()
         resolve_device(self.device)
         t0 = time.perf_counter()
-        if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
-            raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
-        n_tokens = sum(len(d) for d in token_docs)
-        if n_tokens == 0:
-            raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+        n_tokens = count_tokens(token_docs)
         min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
         counter = CooccurrenceCounter(window=self.window, min_count=int(min_count), max_vocab=self.max_vocab)
         try:

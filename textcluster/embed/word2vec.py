@@ -7,7 +7,6 @@ from typing import Sequence
 
 from sklearn.base import BaseEstimator
 
-from ..errors import InputError
 from .skipgram import stable_hash
 
 __all__ = ["Word2VecEmbedder", "auto_min_count", "auto_epochs", "stable_hash"]
@@ -59,14 +58,10 @@ class Word2VecEmbedder(BaseEstimator):
         """Train on ``token_docs`` (n documents, each a list of tokens)."""
         from collections import Counter
 
-        from ..errors import resolve_seed
+        from ..errors import count_tokens, resolve_seed
         from .skipgram import train_skipgram
 
-        if isinstance(token_docs, (str, bytes)) or not hasattr(token_docs, "__len__"):
-            raise InputError("token_docs must be a sequence of token lists (a list, not a generator)")
-        n_tokens = sum(len(d) for d in token_docs)
-        if n_tokens == 0:
-            raise InputError("no tokens left after tokenization: every document is empty or filtered out")
+        n_tokens = count_tokens(token_docs)
         min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
         epochs = auto_epochs(n_tokens) if self.epochs == "auto" else self.epochs
         seed = resolve_seed(self.random_state)
