@@ -6,19 +6,19 @@ minimised with AdaGrad over shuffled mini-batches of the non-zero entries (large
 a batch are gathered per word with ``index_add_``). The final vectors are ``W + W~`` (word + context), as
 in the reference implementation. Runs on CUDA when present (``device="auto"``).
 
-Checkpoints (``checkpoint_dir``) hold the parameters and AdaGrad state as safetensors plus a JSON file;
-``resume=True`` continues from the latest one. Nothing is pickled.
+Checkpoints (``checkpoint_dir``) go through the torch trainers' one :class:`~textcluster.nn.training.Checkpointer`
+(``glove.pt``: parameters, AdaGrad state, loss history and the settings' fingerprint, read back with
+``torch.load(weights_only=True)``: tensors and plain containers only); ``resume=True`` continues from it and
+refuses a checkpoint made with other settings.
 """
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
 import time
 import warnings
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -32,7 +32,6 @@ __all__ = ["GloVeEmbedder", "train_glove", "resolve_device", "auto_glove_epochs"
 
 logger = logging.getLogger(__name__)
 
-_CKPT_FORMAT = 1
 
 
 def resolve_device(device: str):
@@ -141,12 +140,14 @@ def _train(rows, cols, values, n_words, *, vector_size, x_max, alpha, epochs, le
     fingerprint = dict(fingerprint or {})
     fingerprint.update({"n_words": V, "nnz": int(len(values)), "vector_size": d,
                         "values_sum": float(np.asarray(values, dtype=np.float64).sum())})
-    ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if ckpt is not None and resume and (ckpt / "glove_checkpoint.json").exists():
-        state = _load_checkpoint(ckpt, fingerprint)
-        params.update(state["tensors"])
-        start_epoch, losses, secs = state["epoch"], state["losses"], state["seconds_per_epoch"]
-        logger.info("glove: resumed from %s at epoch %d", ckpt, start_epoch)
+    from ..nn.training import Checkpointer  # the one checkpointer of the torch trainers
+
+    ckpt = Checkpointer(checkpoint_dir, every=checkpoint_every, resume=resume, fingerprint=fingerprint)
+    state = ckpt.load("glove", modules={}, optimizers={}, restore_rng=False)  # the order is (seed, epoch)'s
+    if state is not None:
+        params.update(state["extra"])
+        start_epoch = state["epoch"]
+        losses, secs = [h["loss"] for h in state["history"]], [h["seconds"] for h in state["history"]]
     params = {k: v.to(dev).contiguous() for k, v in params.items()}
     Wx, Cx, gW, gC = params["Wx"], params["Cx"], params["gsq_W"], params["gsq_C"]
     # Columns that receive updates: W and b on the word side, C and b~ on the context side.
@@ -184,9 +185,10 @@ def _train(rows, cols, values, n_words, *, vector_size, x_max, alpha, epochs, le
         logger.info("glove epoch %d/%d: loss %.5f, %.2f s", epoch + 1, epochs, loss, secs[-1])
         if progress is not None:
             progress(1)
-        if ckpt is not None and ((epoch + 1) % max(1, int(checkpoint_every)) == 0 or epoch + 1 == epochs):
-            _save_checkpoint(ckpt, {k: v.detach().cpu() for k, v in params.items()}, epoch + 1, losses, secs,
-                             fingerprint)
+        if ckpt.due(epoch + 1, last=epoch + 1 == epochs):
+            ckpt.save("glove", epoch=epoch + 1, modules={}, optimizers={}, done=epoch + 1 == epochs,
+                      history=[{"loss": a, "seconds": b} for a, b in zip(losses, secs)],
+                      extra={k: v.detach().cpu() for k, v in params.items()})
     Wx, Cx = Wx.detach().cpu().numpy(), Cx.detach().cpu().numpy()
     return {"W": np.ascontiguousarray(Wx[:, :d]), "C": np.ascontiguousarray(Cx[:, :d]),
             "bw": Wx[:, d].copy(), "bc": Cx[:, d + 1].copy(), "losses": losses, "seconds_per_epoch": secs}
@@ -257,41 +259,6 @@ def _make_batches(rows, cols, values, V: int, *, batch_size: int, x_max: float, 
     return out
 
 
-def _save_checkpoint(directory: Path, tensors: dict, epoch: int, losses: list, secs: list, fingerprint: dict) -> None:
-    """Write ``glove_checkpoint.safetensors`` + ``glove_checkpoint.json`` (JSON last, both atomically)."""
-    from safetensors.torch import save_file
-
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / "glove_checkpoint.safetensors.tmp"
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
-    os.replace(tmp, directory / "glove_checkpoint.safetensors")
-    meta = {"format": _CKPT_FORMAT, "epoch": epoch, "losses": losses, "seconds_per_epoch": secs,
-            "fingerprint": fingerprint}
-    tmpj = directory / "glove_checkpoint.json.tmp"
-    tmpj.write_text(json.dumps(meta, indent=1))
-    os.replace(tmpj, directory / "glove_checkpoint.json")
-    logger.info("glove: checkpoint at epoch %d in %s", epoch, directory)
-
-
-def _load_checkpoint(directory: Path, fingerprint: dict) -> dict:
-    from safetensors.torch import load_file
-
-    meta = json.loads((directory / "glove_checkpoint.json").read_text())
-    if meta.get("format") != _CKPT_FORMAT:
-        raise InputError(f"GloVe checkpoint in {directory} has format {meta.get('format')!r}, expected "
-                         f"{_CKPT_FORMAT}; delete it or use another checkpoint_dir")
-    saved = meta.get("fingerprint", {})
-    diff = sorted(k for k in set(saved) | set(fingerprint)
-                  if k != "values_sum" and saved.get(k) != fingerprint.get(k))
-    if "values_sum" in saved and not math.isclose(saved["values_sum"], fingerprint["values_sum"], rel_tol=1e-6):
-        diff.append("co-occurrence matrix")
-    if diff:
-        raise InputError(f"GloVe checkpoint in {directory} was made with other settings ({', '.join(diff)}); "
-                         "use resume=False or another checkpoint_dir")
-    return {"tensors": load_file(str(directory / "glove_checkpoint.safetensors")), "epoch": int(meta["epoch"]),
-            "losses": list(meta["losses"]), "seconds_per_epoch": list(meta["seconds_per_epoch"])}
-
-
 class GloVeEmbedder(BaseEstimator):
     """GloVe word vectors trained on the corpus; the vectors end in ``wv_`` (gensim ``KeyedVectors``).
 
@@ -319,7 +286,7 @@ class GloVeEmbedder(BaseEstimator):
         torch CPU threads while training (None: torch's default). 1 is the default because on a shared or
         busy machine extra OpenMP threads mostly wait for each other; results do not depend on it.
     checkpoint_dir : str or Path, optional
-        Save parameters + AdaGrad state there every ``checkpoint_every`` epochs (safetensors + JSON).
+        Save parameters + AdaGrad state there (``glove.pt``) every ``checkpoint_every`` epochs.
     checkpoint_every : int
     resume : bool
         Continue from the checkpoint in ``checkpoint_dir`` when there is one (same corpus and settings).

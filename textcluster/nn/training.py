@@ -164,10 +164,30 @@ class Checkpointer:
         Start each phase from its checkpoint when one exists.
     """
 
-    def __init__(self, directory: str | os.PathLike | None, every: int = 10, resume: bool = False):
+    def __init__(self, directory: str | os.PathLike | None, every: int = 10, resume: bool = False, *,
+                 fingerprint: Mapping | None = None):
         self.directory = None if directory is None else Path(directory)
         self.every = max(1, int(every))
         self.resume = resume
+        self.fingerprint = dict(fingerprint or {})
+
+    def due(self, epoch: int, last: bool = False) -> bool:
+        """True when a checkpoint is due after ``epoch`` epochs (every ``every``, and at the end)."""
+        return self.directory is not None and (last or epoch % self.every == 0)
+
+    def _check_fingerprint(self, saved: Mapping, phase: str) -> None:
+        """Refuse a checkpoint made with other settings (floats compared to 1e-6 relative)."""
+        import math
+
+        from ..errors import InputError
+
+        keys = set(saved) | set(self.fingerprint)
+        diff = sorted(k for k in keys if not (
+            isinstance(saved.get(k), float) and isinstance(self.fingerprint.get(k), float)
+            and math.isclose(saved[k], self.fingerprint[k], rel_tol=1e-6)) and saved.get(k) != self.fingerprint.get(k))
+        if diff:
+            raise InputError(f"checkpoint {self.path(phase)} was made with other settings ({', '.join(diff)}); "
+                             "use resume=False or another checkpoint_dir")
 
     def path(self, phase: str) -> Path:
         return self.directory / f"{phase}.pt"
@@ -185,6 +205,7 @@ class Checkpointer:
             "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
             "rng_cpu": torch.get_rng_state(),
             "extra": dict(extra or {}),
+            "fingerprint": self.fingerprint,
         }
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             state["rng_cuda"] = torch.cuda.get_rng_state()
@@ -194,18 +215,20 @@ class Checkpointer:
         logger.info("checkpoint %s: epoch %d", self.path(phase), epoch)
 
     def load(self, phase: str, *, modules: Mapping[str, torch.nn.Module],
-             optimizers: Mapping[str, torch.optim.Optimizer]) -> dict | None:
+             optimizers: Mapping[str, torch.optim.Optimizer], restore_rng: bool = True) -> dict | None:
         """Restore ``phase`` into ``modules``/``optimizers``; returns the state dict, or None if absent."""
         if self.directory is None or not self.resume or not self.path(phase).exists():
             return None
         state = torch.load(self.path(phase), map_location="cpu", weights_only=True)
+        self._check_fingerprint(state.get("fingerprint", {}), phase)
         for k, m in modules.items():
             m.load_state_dict(state["modules"][k])
         for k, o in optimizers.items():
             o.load_state_dict(state["optimizers"][k])
-        torch.set_rng_state(state["rng_cpu"])
-        if "rng_cuda" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state(state["rng_cuda"])
+        if restore_rng:  # trainers whose randomness is a function of (seed, epoch) pass False
+            torch.set_rng_state(state["rng_cpu"])
+            if "rng_cuda" in state and torch.cuda.is_available():
+                torch.cuda.set_rng_state(state["rng_cuda"])
         logger.info("resumed %s from epoch %d", self.path(phase), state["epoch"])
         return state
 
