@@ -201,3 +201,25 @@ def test_table_uses_the_same_k_rule_and_writes_no_topics_json(tmp_path, capsys):
     assert not (tmp_path / "o" / "topics.json").exists()
     assert sorted(p.name for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")) == \
         ["assignments.csv", "metrics.json", "model"]
+
+
+def test_table_kmeans_model_is_saved_in_the_one_model_format(tmp_path, capsys):
+    """The kmeans method of images/table writes the same JSON + .npy model as `cluster` (no format of its own)."""
+    import csv
+
+    import numpy as np
+
+    from textcluster.cluster import KMeansClusterer
+    from textcluster.persistence import load_model
+    from textcluster.tabular import read_table
+
+    rows = ["a,b,label"] + [f"{i % 3 * 5 + 0.1 * (i % 7)},{i % 3 * -4 + 0.1 * (i % 5)},g{i % 3}" for i in range(60)]
+    src = tmp_path / "t.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run(["table", src, "--method", "kmeans", "--out", tmp_path / "o", "-q"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "o" / "model" / "config.json").is_file()
+    model = load_model(tmp_path / "o" / "model", KMeansClusterer)
+    with open(tmp_path / "o" / "assignments.csv", newline="") as fh:
+        written = [int(r["cluster"]) for r in csv.DictReader(fh)]
+    assert np.array_equal(model.predict(read_table(src).X), written)

@@ -333,11 +333,11 @@ def run_features(X, ids, labels_true, *, input, out="results", kind: str, method
         metrics["config"] = {"input": str(input), "kind": kind, "method": method, "k": int(k), "seed": seed,
                              "device": str(getattr(model, "device_", "cpu")), "n_features": int(X.shape[1]),
                              **(extra or {})}
-        if hasattr(model, "save"):
+        if hasattr(model, "save"):  # the torch models: their own folder (config.json + weights.safetensors)
             model.save(tmp / "model")
-        else:
-            (tmp / "model").mkdir()
-            np.save(tmp / "model" / "cluster_centers.npy", model.cluster_centers_)
+        else:  # kmeans: the text models' format (config.json + .npy), read back by persistence.load_model
+            from .persistence import save_model
+            save_model(model, tmp / "model")
         metrics["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         metrics["peak_rss_mb"] = peak_rss_mb()
         write_results(tmp, ids=ids, labels=labels, labels_true=labels_list, topics=None, metrics=metrics)

@@ -383,7 +383,9 @@ def _after_load(obj) -> None:
 
 
 def save_model(model, path: str | os.PathLike) -> Path:
-    """Write the fitted ``model`` to the directory ``path`` (replaced atomically; created if missing).
+    """Write the fitted ``model`` to the directory ``path`` (replaced atomically; created if missing): a
+    ``TextClusterer``, or any estimator on the allow-list (e.g. the ``kmeans`` method of ``textcluster
+    images``/``table``), in the one model format.
 
     Raises
     ------
@@ -393,7 +395,9 @@ def save_model(model, path: str | os.PathLike) -> Path:
     from . import __version__
     from .atomic import atomic_dir
 
-    model._check_fitted()
+    from sklearn.utils.validation import check_is_fitted
+
+    model._check_fitted() if hasattr(model, "_check_fitted") else check_is_fitted(model)
     path = Path(path)
     with atomic_dir(path, what="model path", allow_model=True) as tmp:
         w = _Writer(tmp)
@@ -457,6 +461,11 @@ def load_model(path: str | os.PathLike, cls: type):
     path = _model_dir(path)
     try:
         config = read_config(path)
+        if not hasattr(cls, "_fit_tokens"):  # a plain estimator (not a TextClusterer)
+            spec = config["model"]
+            if spec.get("estimator") != _class_path(cls.__new__(cls)):
+                raise ModelFileError(f"{path} holds a {spec.get('estimator')!r}, not a {cls.__name__}")
+            return _Reader(path, config["files"]).estimator(spec)
         model = _rebuild(path, config, cls)
         _check_consistency(model)
         return model
