@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import InputError
-from .progress import NullProgress, Progress
+from .progress import NullProgress, Progress, as_progress
 
 __all__ = ["compare_pipelines", "Comparison", "default_ks", "DEFAULT_EMBEDDINGS", "DEFAULT_REDUCERS",
            "DEFAULT_ALGORITHMS", "internal_scores", "consensus_scores", "SELECTION_RULES", "rule_scores", "select"]
@@ -238,13 +238,9 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     from .metrics import external_scores
     from .pipeline import TextClusterer
     from .registry import embedder_names, make_clusterer, make_embedder, make_reducer, names, resolve_reducer
-    from .tokenize import SpacyTokenizer
     from .topics import extract_topics, topic_coherence
 
-    if progress is True:  # notebooks: the CLI's bars
-        from .progress import RichProgress
-        progress = RichProgress(enabled=True)
-    progress = progress or NullProgress()
+    progress = as_progress(progress)
     texts, documents = texts_of(docs)
     if labels is None and documents and all(d.label is not None for d in documents):
         labels = [d.label for d in documents]
@@ -271,7 +267,7 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     base = TextClusterer(lang=lang, spacy_model=spacy_model, top_n_words=top_n_words, random_state=random_state,
                          tokenizer_params=tokenizer_params)
     with progress.stage("tokenize", n) as advance:
-        tok = SpacyTokenizer(lang=lang, model=spacy_model, **(tokenizer_params or {})).fit()
+        tok = base.make_tokenizer().fit()
         tokens = tok.transform(texts, progress=advance)
     rows = []
     partitions: dict[int, np.ndarray] = {}  # row -> cluster labels, for the consensus score

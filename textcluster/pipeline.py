@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 from . import registry
 from .corpus import Document, texts_of
 from .errors import InputError, NotFittedError, check_int, check_k
-from .progress import NullProgress, Progress
+from .progress import NullProgress, Progress, as_progress
 from .tokenize import SpacyTokenizer
 from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
                      reassign_noise, reduce_topics, topic_documents, topics_frame, update_topic_centroids)
@@ -195,8 +195,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         """Fresh stages ``tokenizer_``, ``embedder_``, ``reducer_``, ``clusterer_`` (``algorithm_`` names the
         clusterer that runs on ``n_docs`` documents)."""
         check_int("k", self.k)
-        self.tokenizer_ = SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
-                                         **(self.tokenizer_params or {}))
+        self.tokenizer_ = self.make_tokenizer()
         self.embedder_ = self._fresh_stage("embedder", self.embedder)
         self.reducer_ = self._fresh_stage("reducer", self.reducer)
         self.clusterer_ = self._fresh_stage("clusterer", self.clusterer, n_docs)
@@ -204,6 +203,11 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         k = self.clusterer_.get_params().get("k")
         if n_docs is not None and k is not None:
             check_k(k, n_docs)
+
+    def make_tokenizer(self) -> SpacyTokenizer:
+        """A new (unfitted) tokenizer with this model's settings (lang, spacy_model, n_process, tokenizer_params)."""
+        return SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
+                              **(self.tokenizer_params or {}))
 
     @contextlib.contextmanager
     def _stage(self, progress: Progress, name: str, total: int | None = None):
@@ -227,13 +231,10 @@ class TextClusterer(ClusterMixin, BaseEstimator):
 
     def _start(self, progress, n_docs: int):
         """Reset the fitted state, build the stages for ``n_docs`` documents; returns the progress sink."""
-        if progress is True:  # notebooks: the CLI's bars
-            from .progress import RichProgress
-            progress = RichProgress(enabled=True)
         self.seconds_ = {}
         self.label_map_ = self.noise_centroids_ = self.noise_centroid_labels_ = None
         self._build(n_docs)
-        return progress or NullProgress()
+        return as_progress(progress)
 
     def _fit_tokens(self, tokens, progress, *, vectors=None, topics=None, memo: dict | None = None
                     ) -> "TextClusterer":
@@ -295,13 +296,9 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if client is not None:
             from .distributed import dask_block_mapper, dask_mapper
             mapper, block_mapper = dask_mapper(client), dask_block_mapper(client)
-        if progress is True:
-            from .progress import RichProgress
-            progress = RichProgress(enabled=True)
-        progress = progress or NullProgress()
+        progress = as_progress(progress)
         total = None if isinstance(progress, NullProgress) else estimate_docs(corpus)
-        tokenizer = SpacyTokenizer(lang=self.lang, model=self.spacy_model, n_process=self.n_process,
-                                   **(self.tokenizer_params or {}))
+        tokenizer = self.make_tokenizer()
         t0 = time.perf_counter()
         with progress.stage("tokenize", total) as advance:
             cache = build_token_cache(corpus, tokenizer.fit(), cache_dir, mapper=mapper, progress=advance)

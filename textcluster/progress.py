@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import Callable, Iterator
 
-__all__ = ["Progress", "NullProgress", "RichProgress", "LogProgress", "TqdmProgress"]
+__all__ = ["Progress", "NullProgress", "RichProgress", "LogProgress", "TqdmProgress", "as_progress"]
 
 logger = logging.getLogger("textcluster")
 
@@ -87,3 +87,11 @@ class TqdmProgress(Progress):
                 bar.update(max(total - bar.n, 0))
         finally:
             bar.close()
+
+
+def as_progress(progress) -> Progress:
+    """The progress sink for a ``progress`` argument: ``True`` = the CLI's rich bars (notebooks), None or
+    False = nothing, a :class:`Progress` as it is."""
+    if progress is True:
+        return RichProgress(enabled=True)
+    return progress or NullProgress()
