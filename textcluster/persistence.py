@@ -613,7 +613,7 @@ def _check_arrays(model, fail) -> None:
     if type(model.clusterer_).__name__ == "KMeansClusterer" and inner_labels is not None \
             and np.shape(inner_labels) != np.shape(getattr(model.clusterer_, "labels_", None)):
         fail("KMeans labels do not match the clusterer's")
-    ids, cents = getattr(model, "topic_ids_", None), getattr(model, "topic_centroids_", None)
+    ids = getattr(model, "topic_ids_", None)
     if ids is not None and not set(np.asarray(ids).tolist()) <= set(np.asarray(model.labels_).tolist()):
         fail("topic ids are not among the cluster labels")
     pc = getattr(model.embedder_, "pc_", None)

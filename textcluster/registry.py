@@ -17,7 +17,8 @@ component is one class plus one line::
     from textcluster import registry
     registry.register("clusterer", "agglomerative", MyAgglomerativeClusterer)
 
-Names are also the allow-list of what a saved model may name (:func:`allowed_classes`).
+What a saved model may name is a separate, fixed allow-list (:mod:`textcluster.safeload`): a component
+registered at run time fits and predicts, but is saved only when its class is on that list.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from .errors import InputError
 
 __all__ = ["KINDS", "register", "unregister", "names", "factory", "build", "name_of", "is_estimator", "embedder_names",
            "make_embedder", "make_reducer", "make_clusterer", "make_method", "resolve_reducer",
-           "resolve_clusterer", "word_embedder_names", "allowed_classes", "LARGE_N", "is_embedding_name", "is_vectors_path", "takes_param"]
+           "resolve_clusterer", "word_embedder_names", "LARGE_N", "is_embedding_name", "is_vectors_path", "takes_param"]
 
 KINDS = ("word_vectors", "embedder", "reducer", "clusterer", "method")
 
@@ -154,16 +155,6 @@ def name_of(kind: str, obj) -> str | None:
 def takes_param(est, param: str) -> bool:
     """True when the estimator ``est`` has the constructor parameter ``param``."""
     return param in est.get_params(deep=False)
-
-
-def allowed_classes() -> set[type]:
-    """Every class a registered factory is or returns (the components a saved model may name)."""
-    out = set()
-    for kind in KINDS:
-        for name in _TABLE[kind]:
-            f = factory(kind, name)
-            out.add(f if isinstance(f, type) else type(f()))
-    return out
 
 
 # -- embedders: names, "+"-joined combinations and vectors files ----------------------------------------------
