@@ -170,10 +170,22 @@ def run_text(args) -> list[dict]:
     return rows
 
 
+def _images_cli(options: list[str], out: Path) -> tuple[dict, float, str]:
+    """Run `textcluster images OPTIONS --out OUT` in a fresh process: (its metrics.json, wall seconds, stderr)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "textcluster.cli", "images", *options, "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-1000:]}")
+    return json.loads((out / "metrics.json").read_text()), wall, proc.stderr
+
+
 def run_cli_images(args) -> list[dict]:
     """`textcluster images DATA.npz --method M --k K` in a fresh process per method with the CLI defaults:
     wall seconds (reading, training, writing included) and the scores of its metrics.json."""
-    import subprocess
     import tempfile
 
     X, y, shape = load(args.dataset, args.limit)
@@ -184,15 +196,9 @@ def run_cli_images(args) -> list[dict]:
         for method in args.methods.split(","):
             for seed in [int(s) for s in args.seeds.split(",")]:
                 out = Path(tmp) / f"out-{method}-{seed}"
-                cmd = [sys.executable, "-m", "textcluster.cli", "images", str(data), "--label-field", "labels",
-                       "--method", method, "--k", str(len(np.unique(y))), "--seed", str(seed),
-                       "--device", args.device, "--out", str(out), "--quiet"]
-                t0 = time.perf_counter()
-                proc = subprocess.run(cmd, capture_output=True, text=True)
-                wall = time.perf_counter() - t0
-                if proc.returncode != 0:
-                    raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-1000:]}")
-                m = json.loads((out / "metrics.json").read_text())
+                m, wall, _ = _images_cli([str(data), "--label-field", "labels", "--method", method, "--k",
+                                          str(len(np.unique(y))), "--seed", str(seed), "--device", args.device,
+                                          "--quiet"], out)
                 row = {"dataset": args.dataset, "n": int(len(X)), "method": method, "seed": seed,
                        "acc": round(m["acc"], 4), "nmi": round(m["nmi"], 4), "ari": round(m["ari"], 4),
                        "seconds": round(wall, 1), "peak_rss_mb": m.get("peak_rss_mb")}
@@ -250,7 +256,6 @@ def run_cli_first(args) -> list[dict]:
     """`textcluster images $TEXTCLUSTER_DATA/<dataset> --limit N` exactly as a user runs it (the first N
     images of the folder: MNIST's training images), one fresh process per method and seed."""
     import os
-    import subprocess
     import tempfile
 
     data = Path(os.environ.get("TEXTCLUSTER_DATA", "data")) / args.dataset
@@ -259,18 +264,12 @@ def run_cli_first(args) -> list[dict]:
         for method in args.methods.split(","):
             for seed in [int(v) for v in args.seeds.split(",")]:
                 out = Path(tmp) / f"out-{method}-{seed}"
-                cmd = [sys.executable, "-m", "textcluster.cli", "images", str(data), "--limit", str(args.first),
-                       "--method", method, "--seed", str(seed), "--device", args.device, "--out", str(out)]
-                t0 = time.perf_counter()
-                proc = subprocess.run(cmd, capture_output=True, text=True)
-                wall = time.perf_counter() - t0
-                if proc.returncode != 0:
-                    raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-1000:]}")
-                m = json.loads((out / "metrics.json").read_text())
+                m, wall, stderr = _images_cli([str(data), "--limit", str(args.first), "--method", method,
+                                               "--seed", str(seed), "--device", args.device], out)
                 row = {"dataset": args.dataset, "n": m["n_docs"], "method": method, "seed": seed,
                        "acc": round(m["acc"], 4), "nmi": round(m["nmi"], 4), "ari": round(m["ari"], 4),
                        "seconds": round(wall, 1), "fit_seconds": m["seconds"]["cluster"], "epochs": m.get("epochs"),
-                       "peak_rss_mb": m.get("peak_rss_mb"), "progress_lines": proc.stderr.count(" step ")}
+                       "peak_rss_mb": m.get("peak_rss_mb"), "progress_lines": stderr.count(" step ")}
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     return rows
