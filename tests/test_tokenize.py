@@ -45,3 +45,18 @@ def test_unknown_language_and_model():
         SpacyTokenizer(lang="xx-nope").fit()
     with pytest.raises(InputError, match="not installed"):
         SpacyTokenizer(model="no_such_model_sm").fit()
+
+
+@pytest.mark.parametrize("params", [{}, {"lemmatize": False}, {"remove_stop": False, "alpha_only": False}])
+def test_memoised_tokens_equal_per_token_judgement(demo_docs, params):
+    """Blank pipelines judge each distinct token text once (memo, lemmatizer pipe skipped); the result must
+    equal running the full pipe (lemmatizer included) and judging every token."""
+    from textcluster.tokenize import _keep, tokenize_chunk
+
+    tok = SpacyTokenizer(**params).fit()
+    s = tok._settings()
+    texts = [d.text for d in demo_docs[:120]] + ["Running runners ran 42 times: see http://x.org or a@b.com!"]
+    fast, _ = tokenize_chunk(tok.nlp_, s, texts)
+    slow = [[w for w in (_keep(t, s, None) for t in tok.nlp_(x.lower())) if w is not None] for x in texts]
+    assert fast == slow
+    assert any("run" in doc for doc in fast) or params.get("lemmatize") is False

@@ -161,6 +161,24 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         return self.transform([text])[0]
 
 
+def _keep(t, s: dict, lemmatizer) -> str | None:
+    """The word kept for spaCy token ``t`` under tokenizer settings ``s``, or None when a filter drops it;
+    ``lemmatizer`` (a lookup Lemmatizer left out of the pipe) supplies the lemma when given."""
+    if t.is_space or (s["alpha_only"] and not t.is_alpha):
+        return None
+    if (s["remove_stop"] and t.is_stop) or (s["remove_punct"] and t.is_punct) \
+            or (s["remove_num"] and t.like_num) or (s["remove_url"] and t.like_url) \
+            or (s["remove_email"] and t.like_email):
+        return None
+    if s["lemmatize"]:
+        lemma = lemmatizer.lookup_lemmatize(t)[0] if lemmatizer is not None else t.lemma_
+    word = lemma if (s["lemmatize"] and lemma) else t.text
+    if s["lowercase"]:
+        word = word.lower()
+    word = word.strip()
+    return word if len(word) >= max(s["min_length"], 1) else None
+
+
 def _split_long(text: str, max_length: int) -> list[str]:
     pieces, start = [], 0
     while len(text) - start > max_length:
@@ -189,23 +207,22 @@ def tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int
             owner.append(i)
     nlp.max_length = max(nlp.max_length, s["max_length"] + 1)
     out: list[list[str]] = [[] for _ in texts]
-    min_len, use_lemma, lower = s["min_length"], s["lemmatize"], s["lowercase"]
-    for i, doc in zip(owner, nlp.pipe(flat, batch_size=s["batch_size"])):
+    # A blank pipeline's filters and lookup lemma depend on the token's text alone, so each distinct text is
+    # judged once per chunk (memo: orth id -> kept word or None); the lemmatizer pipe is skipped and its
+    # lookup_lemmatize called on first sight. A trained pipeline's lemmas depend on context: judged per token.
+    lemmatizer = nlp.get_pipe("lemmatizer") if (blank and "lemmatizer" in nlp.pipe_names) else None
+    memo: dict | None = {} if blank else None
+    disable = ["lemmatizer"] if lemmatizer is not None else []
+    for i, doc in zip(owner, nlp.pipe(flat, batch_size=s["batch_size"], disable=disable)):
         toks = out[i]
         for t in doc:
-            if t.is_space:
-                continue
-            if s["alpha_only"] and not t.is_alpha:
-                continue
-            if (s["remove_stop"] and t.is_stop) or (s["remove_punct"] and t.is_punct) \
-                    or (s["remove_num"] and t.like_num) or (s["remove_url"] and t.like_url) \
-                    or (s["remove_email"] and t.like_email):
-                continue
-            word = t.lemma_ if (use_lemma and t.lemma_) else t.text
-            if lower:
-                word = word.lower()
-            word = word.strip()
-            if len(word) >= max(min_len, 1):
+            if memo is None:
+                word = _keep(t, s, None)
+            elif t.orth in memo:
+                word = memo[t.orth]
+            else:
+                word = memo[t.orth] = _keep(t, s, lemmatizer)
+            if word is not None:
                 toks.append(word)
     return out, n_split
 
