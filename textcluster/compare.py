@@ -30,6 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import InputError
+from .registry import DEFAULT_EMBEDDER
 from .progress import NullProgress, Progress, as_progress
 
 __all__ = ["compare_pipelines", "Comparison", "default_ks", "DEFAULT_EMBEDDINGS", "DEFAULT_REDUCERS",
@@ -38,7 +39,7 @@ __all__ = ["compare_pipelines", "Comparison", "default_ks", "DEFAULT_EMBEDDINGS"
 logger = logging.getLogger(__name__)
 
 #: the grid's defaults (each intersected with its registry); "all" selects every registered name
-DEFAULT_EMBEDDINGS = ("word2vec", "tfidf-lsa")
+DEFAULT_EMBEDDINGS = (DEFAULT_EMBEDDER, "tfidf-lsa")
 DEFAULT_REDUCERS = ("auto", "pca")
 DEFAULT_ALGORITHMS = ("kmeans", "hdbscan")
 _K_LADDER = (5, 10, 20, 40, 80, 160)
@@ -135,15 +136,18 @@ def internal_scores(X: np.ndarray, labels: np.ndarray, *, sample_size: int = 500
     return out
 
 
-def _names(value, registry, defaults, what: str) -> list[str]:
+def _names(value, registry, defaults, what: str, valid=None) -> list[str]:
+    """The names to compare: ``value`` checked against ``registry`` (or the predicate ``valid``), its
+    ``defaults`` when None, every registered name for "all"."""
     names = list(registry)
+    ok = valid or (lambda n: n in names)
     if value is None:
-        chosen = [n for n in defaults if n in names]
+        chosen = [n for n in defaults if ok(n)]
     elif value == "all" or value == ["all"]:
         chosen = names
     else:
         chosen = [value] if isinstance(value, str) else list(value)
-        bad = [n for n in chosen if n not in names]
+        bad = [n for n in chosen if not ok(n)]
         if bad:
             raise InputError(f"unknown {what} {', '.join(map(repr, bad))}; choose from {', '.join(names)} or 'all'")
     if not chosen:
@@ -237,7 +241,8 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
     from .corpus import texts_of
     from .metrics import external_scores
     from .pipeline import TextClusterer
-    from .registry import embedder_names, make_clusterer, make_embedder, make_reducer, names, resolve_reducer
+    from .registry import (embedder_names, is_embedding_name, make_clusterer, make_embedder, make_reducer, names,
+                           resolve_reducer)
     from .topics import extract_topics, topic_coherence
 
     progress = as_progress(progress)
@@ -246,7 +251,7 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
         labels = [d.label for d in documents]
     if labels is not None and len(labels) != len(texts):
         raise InputError(f"labels has {len(labels)} entries for {len(texts)} documents")
-    emb_names = _names(embeddings, embedder_names(), DEFAULT_EMBEDDINGS, "embedding")
+    emb_names = _names(embeddings, embedder_names(), DEFAULT_EMBEDDINGS, "embedding", valid=is_embedding_name)
     # "auto" (the pipeline's default: UMAP before HDBSCAN, nothing otherwise) and "none" are accepted; "all"
     # means the reducers themselves (auto would repeat two of them)
     red_names = _names(reducers, names("reducer") if reducers in ("all", ["all"])

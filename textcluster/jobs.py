@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .errors import InputError
+from .registry import DEFAULT_EMBEDDER
 
 __all__ = ["DEFAULT_K", "STREAM_BYTES", "default_k", "partial_labels", "word_embedder_params", "run_cluster",
            "run_predict", "run_compare", "train_word_vectors", "run_features", "run_images", "run_table"]
@@ -60,8 +61,10 @@ def word_embedder_params(embedding: str, *, vector_size: int = 100, window: Opti
     """
     from .registry import word_embedder_names
 
+    from .registry import CORPUS_EMBEDDER
+
     words = word_embedder_names()
-    parts = [embedding] if embedding in words else embedding.split("+")
+    parts = [embedding] if embedding in words else (CORPUS_EMBEDDER if embedding == "auto" else embedding).split("+")
     if not any(p in words for p in parts):
         return {}
     params: dict = {"vector_size": vector_size, "workers": workers, "min_count": min_count or "auto"}
@@ -117,7 +120,7 @@ def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progre
     metrics["map"] = {"method": method, "points": int(len(done["coords"]))}
 
 
-def text_model(*, k: int, embedding: str = "word2vec", pooling: str = "sif", reduce: str = "auto",
+def text_model(*, k: int, embedding: str = DEFAULT_EMBEDDER, pooling: str = "sif", reduce: str = "auto",
                algorithm: str = "kmeans", seed: int = 0, lang: str = "en", spacy_model: str = "blank",
                vector_size: int = 100, window: Optional[int] = None, epochs: Optional[int] = None,
                min_count: Optional[int] = None, workers: int = 1, device: str = "auto", n_process: int = -1,
@@ -155,7 +158,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
     from .atomic import atomic_dir
     from .corpus import read_corpus
     from .progress import NullProgress
-    from .report import children_peak_rss_mb, clustering_metrics, peak_rss_mb, write_results
+    from .report import children_peak_rss_mb, clustering_metrics, describe_choices, peak_rss_mb, write_results
 
     input, out = Path(input), Path(out)
     progress = progress or NullProgress()
@@ -175,7 +178,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
     if k is None:
         found = labels_true if not stream else [d.label for d in corpus]  # streamed: one extra reading pass
         k, k_why = default_k(None if found is None or any(v is None for v in found) else found)
-    embedding = model_options.get("embedding", "word2vec")
+    embedding = model_options.get("embedding", DEFAULT_EMBEDDER)
     if save_vectors is not None and embedding == "tfidf-lsa":
         raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
                          "not tfidf-lsa")
@@ -199,6 +202,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
             _save_vectors(model.embedder_.wv_, save_vectors, inputs=[input])
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = model.algorithm_  # what ran (e.g. minibatch-kmeans)
+        metrics["choice"] = describe_choices(model)  # what "auto" chose, and a note for small collections
         metrics["streamed"] = bool(stream)
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
         metrics["config"] = {"input": str(input), "embedding": embedding,

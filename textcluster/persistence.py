@@ -498,7 +498,8 @@ def _embedders(obj, depth: int = 0):
     """``obj`` and the embedders nested in it (ConcatEmbedder parts, DocumentEmbedder's word embedder)."""
     yield obj
     if depth < 3:
-        for child in [getattr(obj, "word_embedder_", None), *(getattr(obj, "embedders_", None) or [])]:
+        for child in [getattr(obj, "word_embedder_", None), getattr(obj, "embedder_", None),
+                      *(getattr(obj, "embedders_", None) or [])]:
             if child is not None:
                 yield from _embedders(child, depth + 1)
 

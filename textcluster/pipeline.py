@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: the pipeline's swappable stages, in order: parameter name -> registry kind
 STAGES = {"embedder": "embedder", "reducer": "reducer", "clusterer": "clusterer"}
-#: parameters the TextClusterer passes down to every stage that has them (one seed, one k, one device)
-_SHARED = ("random_state", "k", "device")
+#: parameters the TextClusterer passes down to every stage that has them (one seed, k, device, language)
+_SHARED = ("random_state", "k", "device", "lang")
 
 
 def _set_shared(est, shared: dict) -> None:
@@ -76,8 +76,9 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     k : int
         Number of clusters, passed to every stage that takes a ``k`` (KMeans, DEC, ...); HDBSCAN finds its own.
     embedder : str or estimator
-        Token lists (n,) -> document vectors (n, d). A name from ``textcluster.registry.names("embedder")``
-        (``"word2vec"``: skip-gram vectors trained on the corpus, SIF-pooled; ``"glove"``, ``"deepwalk"``,
+        Token lists (n,) -> document vectors (n, d). Default ``registry.DEFAULT_EMBEDDER``
+        (``"word2vec+tfidf-lsa"``: skip-gram vectors trained on the corpus, SIF-pooled, beside TF-IDF + LSA).
+        A name from ``textcluster.registry.names("embedder")`` (``"word2vec"``, ``"glove"``, ``"deepwalk"``,
         ``"tfidf-lsa"``), the path of a GloVe/word2vec vectors file, names joined by ``+`` (concatenated,
         e.g. ``"word2vec+tfidf-lsa"``), or any estimator with ``fit_transform(token_docs)`` /
         ``transform(token_docs)`` (e.g. ``make_embedder("glove", pooling="tfidf", window=10)``).
@@ -128,7 +129,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     After :meth:`reduce_topics` / :meth:`reassign_noise`, :meth:`predict` maps new documents the same way.
     """
 
-    def __init__(self, *, k: int = 10, embedder="word2vec", reducer="auto", clusterer="kmeans", lang: str = "en",
+    def __init__(self, *, k: int = 10, embedder=registry.DEFAULT_EMBEDDER, reducer="auto", clusterer="kmeans", lang: str = "en",
                  spacy_model: str = "blank", n_process: int = 1, top_n_words: int = 10, n_representatives: int = 3,
                  topic_bigrams: bool | str = "auto", random_state: int | None = 0, device: str = "auto",
                  tokenizer_params: dict | None = None):
@@ -188,7 +189,8 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if name == "clusterer" and n_docs is not None:
             spec = registry.resolve_clusterer(spec, n_docs)  # kmeans -> minibatch-kmeans if n is large
         est = self._stage_default(name, spec) if isinstance(spec, str) else clone(spec)
-        _set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device})
+        _set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device,
+                          "lang": self.lang})
         return est
 
     def _build(self, n_docs: int | None = None) -> None:

@@ -28,7 +28,7 @@ from typing import Callable
 
 from .errors import InputError
 
-__all__ = ["KINDS", "register", "unregister", "names", "factory", "build", "name_of", "is_estimator", "embedder_names",
+__all__ = ["DEFAULT_EMBEDDER", "CORPUS_EMBEDDER", "KINDS", "register", "unregister", "names", "factory", "build", "name_of", "is_estimator", "embedder_names",
            "make_embedder", "make_reducer", "make_clusterer", "make_method", "resolve_reducer",
            "resolve_clusterer", "word_embedder_names", "LARGE_N", "is_embedding_name", "is_vectors_path", "takes_param"]
 
@@ -42,6 +42,8 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
     },
     "embedder": {
         "tfidf-lsa": "textcluster.embed.lsa:TfidfLsaEmbedder",
+        "minilm": "textcluster.embed.sentence:SentenceEmbedder",
+        "auto": "textcluster.embed.sentence:AutoEmbedder",
     },
     "reducer": {
         "passthrough": "textcluster.reduce:Passthrough",
@@ -69,6 +71,13 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "kmeans": "textcluster.cluster:KMeansClusterer",
     },
 }
+#: the text pipeline's default embedder: "auto" = :class:`~textcluster.embed.sentence.AutoEmbedder`, which runs
+#: CORPUS_EMBEDDER (skip-gram word vectors trained on the collection, SIF-pooled, beside the TF-IDF + LSA
+#: lexical view) on collections of 50,000+ tokens and the local sentence model ("minilm", the [sentence] extra)
+#: below that when installed (docs/benchmarks.md, "The default against both peers on every corpus")
+DEFAULT_EMBEDDER = "auto"
+CORPUS_EMBEDDER = "word2vec+tfidf-lsa"
+
 #: aliases accepted where a name is: "none" = "passthrough" (the CLI's --reduce none)
 _ALIASES = {("reducer", "none"): "passthrough"}
 
@@ -186,8 +195,9 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
     Parameters
     ----------
     name : str
-        A registered embedder (``word2vec``, ``glove``, ``deepwalk``: word vectors pooled with ``pooling``;
-        ``tfidf-lsa``), the path of a pretrained GloVe/word2vec vectors file, or several of those joined by
+        ``"auto"`` (the default: :data:`CORPUS_EMBEDDER` on collections of 50,000+ tokens, the local sentence
+        model below that when installed; ``params`` go to the former), a registered embedder (``word2vec``,
+        ``glove``, ``deepwalk``: word vectors pooled with ``pooling``; ``tfidf-lsa``; ``minilm``), the path of a pretrained GloVe/word2vec vectors file, or several of those joined by
         ``+`` (e.g. ``"word2vec+tfidf-lsa"``): a :class:`~textcluster.embed.ConcatEmbedder` of them; ``params``
         then go to every word embedder of the combination.
     pooling : {"sif", "tfidf", "mean"}
@@ -200,6 +210,9 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
     if not isinstance(name, (str, os.PathLike)):
         return build("embedder", name, **params)
     name = str(name)
+    if name == "auto":  # the corpus-trained part takes the word-vector params; the sentence model has none
+        from .embed.sentence import AutoEmbedder
+        return AutoEmbedder(corpus=make_embedder(CORPUS_EMBEDDER, pooling=pooling, **params))
     if "+" in name and not is_vectors_path(name):
         parts = name.split("+")
         if len(parts) != len(set(parts)):
@@ -207,7 +220,7 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
         words = word_embedder_names()
         seed = {k: params.pop(k) for k in ("random_state",) if k in params}  # the seed goes to every part
         return ConcatEmbedder([make_embedder(p, pooling=pooling, **seed, **(params if p in words else {}))
-                               for p in parts])
+                               for p in parts], names=[os.path.basename(p) for p in parts])
     is_file = is_vectors_path(name)
     if not is_file and name not in embedder_names():
         raise InputError(f"unknown embedding {name!r}; choose one of {', '.join(embedder_names())} "

@@ -12,7 +12,7 @@ import numpy as np
 
 from .metrics import external_scores, silhouette
 
-__all__ = ["peak_rss_mb", "clustering_metrics", "write_results"]
+__all__ = ["peak_rss_mb", "clustering_metrics", "write_results", "describe_choices"]
 
 
 def peak_rss_mb() -> float:
@@ -45,6 +45,38 @@ def clustering_metrics(X: np.ndarray, labels: np.ndarray, labels_true: Sequence 
             m.update({k: round(v, 6) for k, v in external_scores(kept, labels[known]).items()})
             m["n_labelled"] = int(known.sum())
     return m
+
+
+def _parts(embedder):
+    """``embedder`` and the fitted embedders inside it (AutoEmbedder's choice, ConcatEmbedder blocks, ...)."""
+    yield embedder
+    for child in [getattr(embedder, "embedder_", None), *(getattr(embedder, "embedders_", None) or [])]:
+        if child is not None:
+            yield from _parts(child)
+
+
+def describe_choices(model) -> dict:
+    """What the fitted :class:`~textcluster.pipeline.TextClusterer` ``model`` chose by itself, and why:
+    ``{"embedder": what ran, "reason": str, "n_tokens": int, "small_collection": bool, "word_vectors": {class:
+    settings that were "auto"}, "clusterer": str, "note": str}``. Goes into metrics.json as ``choice``; the CLI
+    prints the note (empty when there is nothing to say)."""
+    from .embed.sentence import SMALL_TOKENS
+
+    parts = list(_parts(model.embedder_))
+    auto = next((p for p in parts if hasattr(p, "chosen_")), None)
+    trainers = [p.word_embedder_ for p in parts if getattr(p, "word_embedder_", None) is not None]
+    n_tokens = getattr(auto, "n_tokens_", None) or next((t.n_tokens_ for t in trainers if hasattr(t, "n_tokens_")),
+                                                        None)
+    out: dict = {"embedder": type(auto.embedder_ if auto else model.embedder_).__name__,
+                 "reason": getattr(auto, "reason_", ""), "n_tokens": n_tokens,
+                 "small_collection": bool(n_tokens is not None and n_tokens < SMALL_TOKENS),
+                 "clusterer": getattr(model, "algorithm_", None)}
+    for t in trainers:
+        out.setdefault("word_vectors", {})[type(t).__name__] = {
+            k.rstrip("_"): (round(v, 6) if isinstance(v, float) else v) for k in ("epochs_", "min_count_", "sample_")
+            if (v := getattr(t, k, None)) is not None}
+    out["note"] = out["reason"] if out["small_collection"] else ""
+    return out
 
 
 #: characters of each document's text in assignments.csv and topics.json

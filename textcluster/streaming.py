@@ -35,11 +35,11 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
     a token-list iterable (blocks of documents in a seeded random order, see
     :class:`~textcluster.embed.skipgram.ShuffledSentences`) or, with ``corpus_file`` (``"auto"``: when ``embedder.workers > 1``), gensim's
     ``corpus_file`` mode on the cache's LineSentence file, whose readers scale over cores. Sets the
-    embedder's ``wv_``, ``min_count_``, ``epochs_``, ``n_tokens_`` as its own ``fit`` does; returns it.
+    embedder's ``wv_``, ``min_count_``, ``epochs_``, ``sample_``, ``n_tokens_`` as its own ``fit`` does; returns it.
     """
     from gensim.models import Word2Vec
 
-    from .embed.word2vec import auto_epochs, auto_min_count, stable_hash
+    from .embed.word2vec import stable_hash
 
     if cache.n_tokens == 0:
         raise InputError("no tokens left after tokenization: every document is empty or filtered out")
@@ -48,14 +48,14 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
         v = getattr(p, name)
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
             raise InputError(f"{name} must be an int >= {lo}, got {v!r}")
-    min_count = auto_min_count(cache.n_tokens) if p.min_count == "auto" else int(p.min_count)
-    epochs = auto_epochs(cache.n_tokens) if p.epochs == "auto" else int(p.epochs)
+    min_count, epochs, sample = p.resolve_auto(cache.n_tokens).values()
+    min_count, epochs = int(min_count), int(epochs)
     if not (cache.counts >= min_count).any():
         min_count = 1
     seed = resolve_seed(p.random_state)
     use_file = (p.workers > 1) if corpus_file == "auto" else bool(corpus_file)
     model = Word2Vec(vector_size=int(p.vector_size), window=int(p.window), sg=int(p.sg), negative=int(p.negative),
-                     sample=float(p.sample), min_count=min_count, workers=int(p.workers), seed=seed,
+                     sample=float(sample), min_count=min_count, workers=int(p.workers), seed=seed,
                      hashfxn=stable_hash)
     model.build_vocab_from_freq(dict(zip(cache.words, cache.counts.tolist())), corpus_count=cache.n_docs)
     logger.info("word2vec from cache: %d tokens, %d words kept, min_count=%d, epochs=%d, corpus_file=%s",
@@ -67,7 +67,7 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
 
         model.train(ShuffledSentences(cache, seed, block_size=4096), total_examples=cache.n_docs, epochs=epochs)
     p.wv_ = model.wv
-    p.min_count_, p.epochs_, p.n_tokens_ = min_count, epochs, cache.n_tokens
+    p.min_count_, p.epochs_, p.sample_, p.n_tokens_ = min_count, epochs, float(sample), cache.n_tokens
     return p
 
 

@@ -12,8 +12,9 @@ from .glove import GloVeEmbedder
 from .lsa import TfidfLsaEmbedder
 from .pooling import POOLING_METHODS, ConcatEmbedder, DocumentEmbedder, pool_vectors
 from .pretrained import PretrainedEmbedder, load_vectors, nearest_words, save_vectors
+from .sentence import AutoEmbedder, SentenceEmbedder
 from .word2vec import Word2VecEmbedder
 
 __all__ = ["Word2VecEmbedder", "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "DocumentEmbedder",
            "TfidfLsaEmbedder", "pool_vectors", "load_vectors", "save_vectors", "nearest_words", "ConcatEmbedder",
-           "POOLING_METHODS"]
+           "POOLING_METHODS", "AutoEmbedder", "SentenceEmbedder"]

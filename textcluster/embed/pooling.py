@@ -235,6 +235,10 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         ``TfidfLsaEmbedder``; each is cloned and fitted.
     weights : list of float, optional
         Block weights (default: equal).
+    names : list of str, optional
+        One name per block for nested parameters (default ``block0``, ``block1``, ...): with
+        ``names=["word2vec", "tfidf-lsa"]``, ``set_params(word2vec__word_embedder__window=5,
+        **{"tfidf-lsa__n_components": 50})`` reaches inside the blocks, so grid searches and ``clone`` do.
 
     Attributes
     ----------
@@ -242,9 +246,47 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
     n_empty_ : int, documents whose vector is zero in every block
     """
 
-    def __init__(self, embedders=None, *, weights=None):
+    def __init__(self, embedders=None, *, weights=None, names=None):
         self.embedders = embedders
         self.weights = weights
+        self.names = names
+
+    def _block_names(self) -> list[str]:
+        n = len(self.embedders or [])
+        names = [f"block{i}" for i in range(n)] if self.names is None else list(self.names)
+        if len(names) != n or len(set(names)) != n or not all(isinstance(x, str) and x and "__" not in x
+                                                               for x in names):
+            raise InputError(f"names must be {n} distinct non-empty strings without '__'; got {self.names!r}")
+        return names
+
+    def get_params(self, deep: bool = True) -> dict:
+        out = super().get_params(deep=False)
+        if deep and self.embedders:
+            for name, est in zip(self._block_names(), self.embedders):
+                out[name] = est
+                out.update({f"{name}__{k}": v for k, v in est.get_params(deep=True).items()})
+        return out
+
+    def set_params(self, **params) -> "ConcatEmbedder":
+        own = {k: params.pop(k) for k in list(params) if "__" not in k and k in ("embedders", "weights", "names")}
+        super().set_params(**own)
+        if not params:
+            return self
+        blocks = list(self.embedders or [])
+        index = {name: i for i, name in enumerate(self._block_names())}
+        nested: dict = {}
+        for key, value in params.items():
+            name, sep, sub = key.partition("__")
+            if name not in index:
+                raise InputError(f"ConcatEmbedder has no block {name!r} (blocks: {', '.join(index)})")
+            if sep:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                blocks[index[name]] = value
+        for name, sub in nested.items():
+            blocks[index[name]] = clone(blocks[index[name]]).set_params(**sub)
+        self.embedders = blocks
+        return self
 
     def _check(self) -> list:
         if not self.embedders:

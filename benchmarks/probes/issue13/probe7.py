@@ -13,6 +13,9 @@ VARIANTS = {
     "sg-w10-s1e-4": dict(window=10, sample=1e-4),
     "cbow-w10-s1e-4": dict(window=10, sg=0, sample=1e-4),
     "sg-w10-ep3": dict(window=10, epochs=3),
+    "sg-w10-s1e-5": dict(window=10, sample=1e-5),
+    "sg-w10-s1e-4-d64": dict(window=10, sample=1e-4, vector_size=64),
+    "sg-w5-s1e-4": dict(window=5, sample=1e-4),
 }
 corpora = sys.argv[1].split(",")
 variants = sys.argv[2].split(",") if len(sys.argv) > 2 else list(VARIANTS)
