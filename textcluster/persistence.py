@@ -610,8 +610,14 @@ def _check_arrays(model, fail) -> None:
             fail(f"{where} has {len(centres)} cluster centres for n_clusters={k}")
     walk(model, "model")
     inner_labels = getattr(getattr(model.clusterer_, "model_", None), "labels_", None)
+    outer = np.shape(getattr(model.clusterer_, "labels_", None))
+    # the inner KMeans was fitted without the empty documents; the clusterer's labels_ were widened to all
+    n_empty = getattr(model, "n_empty_docs_", 0)
+    fits = {outer}
+    if len(outer) == 1 and isinstance(n_empty, (int, np.integer)) and not isinstance(n_empty, bool):
+        fits.add((outer[0] - int(n_empty),))
     if type(model.clusterer_).__name__ == "KMeansClusterer" and inner_labels is not None \
-            and np.shape(inner_labels) != np.shape(getattr(model.clusterer_, "labels_", None)):
+            and np.shape(inner_labels) not in fits:
         fail("KMeans labels do not match the clusterer's")
     ids = getattr(model, "topic_ids_", None)
     if ids is not None and not set(np.asarray(ids).tolist()) <= set(np.asarray(model.labels_).tolist()):
