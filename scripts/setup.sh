@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install textcluster with its test, plotting and sentence-model extras.
+# Create .venv (if missing) and install textcluster with its test, plotting, sentence-model and CJK (zh/ja word
+# segmentation) extras.
 # torch is installed first, pinned, so pip takes the local CPU build instead of a multi-GB CUDA one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ else
   rm -f "$STAMP"
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
-  .venv/bin/python -m pip install --quiet -e ".[dev,viz,sentence]"
+  .venv/bin/python -m pip install --quiet -e ".[dev,viz,sentence,cjk]"
   echo "$KEY" > "$STAMP"
 fi
 # Root only: headless chromium for tests/test_map_browser.py (the HTML map opened in a real browser) and a

@@ -94,6 +94,16 @@ def test_regrouped_model_predicts_the_same_after_load(demo_docs, tmp_path):
     assert np.array_equal(loaded.predict(demo_docs), m.predict(demo_docs))
 
 
+def test_kmeans_model_with_empty_documents_loads(demo_docs, tmp_path):
+    """The inner KMeans is fitted without the empty documents (cluster -1); the load-time check allows that."""
+    texts = [d.text for d in demo_docs[:100]] + ["the of and", "", "12345"]
+    m = TextClusterer(k=3, embedder="tfidf-lsa").fit(texts)
+    assert m.n_empty_docs_ == 3
+    m.save(tmp_path / "m")
+    loaded = TextClusterer.load(tmp_path / "m")
+    assert np.array_equal(loaded.predict(texts), m.labels_)
+
+
 def _corrupt(path, how):
     data = path.read_bytes()
     path.write_bytes(data[:len(data) // 2] if how == "truncate" else data[:-1] + bytes([data[-1] ^ 1]))

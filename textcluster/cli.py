@@ -86,6 +86,10 @@ def cluster_cmd(
     lang: str = typer.Option("en", help="Language for spacy.blank (en, de, zh, ...)."),
     spacy_model: str = typer.Option("blank", help="'blank' (blank pipeline + lookup lemmatizer) or an "
                                                   "installed spaCy model name, e.g. en_core_web_sm."),
+    segmenter: str = _choice("auto", ("auto", "jieba", "sudachi", "char"), "Word segmentation for --lang zh / ja: "
+                             "auto = jieba (zh) or SudachiPy (ja) when installed (pip install 'textcluster[cjk]'), "
+                             "else single characters with a warning; char = single characters (often better on "
+                             "collections of a few hundred short texts, see docs/languages.md)."),
     text_field: str = typer.Option("text", help="JSONL field / CSV column with the text."),
     label_field: Optional[str] = typer.Option(None, help="JSONL field / CSV column with gold labels "
                                                           "(default: 'label' when present)."),

@@ -122,6 +122,7 @@ def _write_maps(model, out: Path, *, labels_true, method: str, seed: int, progre
 
 def text_model(*, k: int, embedding: str = DEFAULT_EMBEDDER, pooling: str = "sif", reduce: str = "auto",
                algorithm: str = "kmeans", seed: int = 0, lang: str = "en", spacy_model: str = "blank",
+               segmenter: str = "auto",
                vector_size: int = 100, window: Optional[int] = None, epochs: Optional[int] = None,
                min_count: Optional[int] = None, workers: int = 1, device: str = "auto", n_process: int = -1,
                min_cluster_size: Optional[int] = None, assign_noise: bool = False, drop_stopwords: bool = True,
@@ -142,7 +143,8 @@ def text_model(*, k: int, embedding: str = DEFAULT_EMBEDDER, pooling: str = "sif
     return TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
                          reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params), lang=lang,
                          spacy_model=spacy_model, n_process=n_process, top_n_words=top_words, random_state=seed,
-                         device=device, tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma})
+                         device=device, tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma,
+                                                          "segmenter": segmenter})
 
 
 def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: str = "text",

@@ -372,14 +372,30 @@ class _Reader:
 def _after_load(obj) -> None:
     """Rebuild derived state that is not stored (spaCy pipeline, the hdbscan model)."""
     name = type(obj).__name__
-    if name == "SpacyTokenizer":  # the spaCy pipeline is built on first use (transform calls fit)
+    if name == "SpacyTokenizer":  # the spaCy pipeline is built on first use, with the saved segmenter
         safeload.check_spacy_model(obj.model, obj.lang)
+        _check_segmenter(obj)
     elif name == "HDBSCANClusterer" and type(obj).__module__ == "textcluster.cluster" and \
             "fit_X_" in vars(obj):  # a fitted one (the unfitted stage given as a parameter has no state)
         X = obj.fit_X_
         if not isinstance(X, np.ndarray) or X.ndim != 2 or len(X) < 3 or not np.isfinite(X).all():
             raise ModelFileError("model's HDBSCAN training rows are missing or malformed; the model is damaged")
         obj.rebuild_model()
+
+
+def _check_segmenter(tok) -> None:
+    """A saved tokenizer's word segmenter (``segmenter_``): one that fits its language. Models saved before
+    textcluster had segmenters have none: they split Chinese into characters and Japanese with SudachiPy."""
+    from .tokenize import SEGMENTERS
+
+    choices = SEGMENTERS.get(tok.lang, ()) if tok.model == "blank" else ()
+    if "segmenter_" not in vars(tok):
+        if "n_split_" in vars(tok):  # fitted, saved by an older version
+            tok.segmenter_ = {"zh": "char", "ja": "sudachi"}.get(tok.lang, "spacy") if choices else "spacy"
+        return
+    if tok.segmenter_ not in (choices or ("spacy",)):
+        raise ModelFileError(f"model config gives the tokenizer the word segmenter {tok.segmenter_!r}, which is "
+                             f"not one for language {tok.lang!r}; the model directory is damaged or was edited")
 
 
 def save_model(model, path: str | os.PathLike) -> Path:
@@ -611,8 +627,14 @@ def _check_arrays(model, fail) -> None:
             fail(f"{where} has {len(centres)} cluster centres for n_clusters={k}")
     walk(model, "model")
     inner_labels = getattr(getattr(model.clusterer_, "model_", None), "labels_", None)
+    outer = np.shape(getattr(model.clusterer_, "labels_", None))
+    # the inner KMeans was fitted without the empty documents; the clusterer's labels_ were widened to all
+    n_empty = getattr(model, "n_empty_docs_", 0)
+    fits = {outer}
+    if len(outer) == 1 and isinstance(n_empty, (int, np.integer)) and not isinstance(n_empty, bool):
+        fits.add((outer[0] - int(n_empty),))
     if type(model.clusterer_).__name__ == "KMeansClusterer" and inner_labels is not None \
-            and np.shape(inner_labels) != np.shape(getattr(model.clusterer_, "labels_", None)):
+            and np.shape(inner_labels) not in fits:
         fail("KMeans labels do not match the clusterer's")
     ids = getattr(model, "topic_ids_", None)
     if ids is not None and not set(np.asarray(ids).tolist()) <= set(np.asarray(model.labels_).tolist()):

@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import InputError, TextclusterWarning
 
-__all__ = ["SpacyTokenizer", "tokenize_texts", "map_chunks", "build_nlp", "tokenize_chunk"]
+__all__ = ["SpacyTokenizer", "tokenize_texts", "map_chunks", "build_nlp", "tokenize_chunk", "resolve_segmenter",
+           "SEGMENTERS"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +26,104 @@ _NO_SPACE_LANGS = {"zh", "ja", "th", "ko", "vi", "my", "km", "lo", "bo"}
 _CHUNK_DOCS = 500
 
 
-def build_nlp(model: str, lang: str, lemmatize: bool):
+#: word segmenters for languages written without spaces (spaCy's blank pipelines): ``auto`` picks the first
+#: installed one, else ``char`` (one token per character) with a warning; all need ``textcluster[cjk]``.
+SEGMENTERS = {"zh": ("jieba", "char"), "ja": ("sudachi", "char")}
+_SEGMENTER_NAMES = {"zh": "jieba", "ja": "SudachiPy (sudachipy + sudachidict_core)"}
+_SEGMENTER_MODULES = {"jieba": ("jieba",), "sudachi": ("sudachipy", "sudachidict_core")}
+_LANG_NAMES = {"zh": "Chinese", "ja": "Japanese"}
+#: "spacy": the pipeline's own tokenizer (every language but zh/ja, and installed pipelines)
+_OWN = "spacy"
+_WARNED: set = set()
+
+
+def _installed(segmenter: str) -> bool:
+    import importlib
+
+    for module in _SEGMENTER_MODULES.get(segmenter, ()):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return False
+    return True
+
+
+def resolve_segmenter(segmenter: str, lang: str, model: str = "blank") -> str:
+    """The word segmenter ``segmenter`` stands for: ``"jieba"`` / ``"sudachi"`` / ``"char"`` for blank
+    Chinese / Japanese pipelines, ``"spacy"`` (spaCy's own tokenizer) otherwise.
+
+    ``"auto"`` takes jieba (zh) or SudachiPy (ja) when installed, else ``"char"`` with one warning per
+    process that names ``pip install 'textcluster[cjk]'``; naming a segmenter that is not installed, or one
+    that does not fit ``lang``, raises InputError.
+    """
+    choices = SEGMENTERS.get(lang, ()) if model == "blank" else ()
+    if segmenter in ("auto", _OWN) and not choices:
+        return _OWN
+    if segmenter == "auto":
+        best = choices[0]
+        if _installed(best):
+            return best
+        if lang not in _WARNED:
+            _WARNED.add(lang)
+            warnings.warn(f"{_LANG_NAMES[lang]} text is split into single characters, not words: the word segmenter "
+                          f"{_SEGMENTER_NAMES[lang]} is not installed (pip install 'textcluster[cjk]')",
+                          TextclusterWarning, stacklevel=3)
+        return "char"
+    if segmenter not in choices:
+        if not choices:
+            where = f"language {lang!r}" if model == "blank" else f"the installed spaCy pipeline {model!r}"
+            raise InputError(f"segmenter {segmenter!r} applies only to Chinese and Japanese (lang zh / ja, "
+                             f"model 'blank'); use 'auto' for {where}")
+        raise InputError(f"segmenter {segmenter!r} is not available for language {lang!r}: use "
+                         f"{', '.join(repr(c) for c in ('auto', *choices))}")
+    if segmenter != "char" and not _installed(segmenter):
+        raise InputError(f"the {_LANG_NAMES[lang]} word segmenter {_SEGMENTER_NAMES[lang]} is not installed: "
+                         "pip install 'textcluster[cjk]'")
+    return segmenter
+
+
+def _blank(lang: str, segmenter: str):
+    """``spacy.blank(lang)`` with the word segmenter ``segmenter`` (resolved) for zh / ja."""
     import spacy
 
+    if segmenter == _OWN:
+        return spacy.blank(lang)
+    if lang == "zh":
+        if segmenter == "jieba":
+            import jieba
+            jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict ..." lines on stderr
+        return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": segmenter}}})
+    if segmenter == "sudachi":
+        with warnings.catch_warnings():  # spaCy 3.8 calls sudachipy 0.7's deprecated Dictionary.create
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return spacy.blank("ja")
+    # Japanese without SudachiPy: spaCy's Japanese defaults (stop words, ...) with one token per character
+    from spacy.lang.zh import ChineseTokenizer
+    from spacy.util import get_lang_class
+
+    return get_lang_class("ja")(create_tokenizer=lambda nlp: ChineseTokenizer(nlp.vocab, segmenter="char"))
+
+
+def build_nlp(model: str, lang: str, lemmatize: bool, segmenter: str = "auto"):
+    """The spaCy pipeline of a tokenizer: ``spacy.blank(lang)`` (``model="blank"``; Chinese and Japanese
+    with the word segmenter ``segmenter``, see :func:`resolve_segmenter`) plus the lookup lemmatizer when
+    ``lemmatize``, or the installed pipeline ``model``."""
+    import spacy
+
+    segmenter = resolve_segmenter(segmenter, lang, model)
     if model == "blank":
         try:
-            nlp = spacy.blank(lang)
+            nlp = _blank(lang, segmenter)
+        except InputError:
+            raise
         except Exception as exc:  # spaCy raises ImportError/ValueError/KeyError for unknown codes
+            if segmenter not in (_OWN, "char"):
+                raise InputError(f"the {_LANG_NAMES[lang]} word segmenter {segmenter!r} could not be started "
+                                 f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                                 "reinstall it: pip install 'textcluster[cjk]'") from None
             raise InputError(f"unknown or unsupported spaCy language {lang!r} ({exc})") from None
-        if lemmatize:
+        # Chinese has no inflection and SudachiPy gives Japanese lemmas itself: no lookup lemmatizer there.
+        if lemmatize and lang not in SEGMENTERS:
             try:
                 nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
                 nlp.initialize()
@@ -68,6 +158,11 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
     min_length : int or "auto"
         Drop tokens shorter than this many characters; "auto" = 2, or 1 for languages written
         without spaces (zh, ja, th, ...).
+    segmenter : str
+        Word segmentation of Chinese and Japanese (blank pipelines): ``"auto"`` (default) = jieba for zh,
+        SudachiPy for ja when installed (``pip install 'textcluster[cjk]'``), else single characters with a
+        warning; ``"jieba"`` / ``"sudachi"`` (required), or ``"char"``. Other languages: ``"auto"``.
+        The one used is ``segmenter_`` (saved with the model; loading needs it installed).
     batch_size : int
         Texts per ``nlp.pipe`` batch.
     n_process : int
@@ -81,7 +176,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
                  lemmatize: bool = True, alpha_only: bool = True, remove_stop: bool = True,
                  remove_punct: bool = True, remove_num: bool = True, remove_url: bool = True,
                  remove_email: bool = True, min_length: int | str = "auto", batch_size: int = 256,
-                 n_process: int = 1, max_length: int = 1_000_000):
+                 n_process: int = 1, max_length: int = 1_000_000, segmenter: str = "auto"):
         self.lang = lang
         self.model = model
         self.lowercase = lowercase
@@ -96,6 +191,7 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.n_process = n_process
         self.max_length = max_length
+        self.segmenter = segmenter
 
     # -- configuration ----------------------------------------------------------------------------
     def _min_len(self) -> int:
@@ -111,25 +207,42 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
             raise InputError(f"n_process must be >= 1 or -1, got {self.n_process!r}")
         return max(1, min(n, n_docs // _CHUNK_DOCS))
 
+    def _segmenter(self) -> str:
+        """The segmenter in use: ``segmenter_`` once fitted (or loaded), else ``segmenter`` resolved."""
+        if "segmenter_" in vars(self):
+            return self.segmenter_
+        return resolve_segmenter(self.segmenter, self.lang, self.model)
+
     def _settings(self) -> dict:
-        return {k: getattr(self, k) for k in self.get_params()} | {"min_length": self._min_len()}
+        return {k: getattr(self, k) for k in self.get_params()} | {"min_length": self._min_len(),
+                                                                     "segmenter": self._segmenter()}
 
     def fit(self, texts: Iterable[str] | None = None, y=None) -> "SpacyTokenizer":
         """Build the spaCy pipeline (the tokenizer learns nothing from data)."""
         self._min_len()
         if not isinstance(self.max_length, int) or self.max_length < 1000:
             raise InputError(f"max_length must be an int >= 1000, got {self.max_length!r}")
-        self.nlp_ = build_nlp(self.model, self.lang, self.lemmatize)
+        self.segmenter_ = resolve_segmenter(self.segmenter, self.lang, self.model)
+        self.nlp_ = build_nlp(self.model, self.lang, self.lemmatize, self.segmenter_)
         self.n_split_ = 0
         return self
+
+    def __getstate__(self):
+        # the spaCy pipeline is rebuilt on first use (jieba's segmenter holds a module, which cannot be pickled)
+        state = super().__getstate__()
+        state.pop("nlp_", None)
+        return state
 
     def transform(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> list[list[str]]:
         """Tokenize ``texts`` (a sequence of str, length n) into n token lists.
 
         ``progress``, if given, is called with the number of texts finished after each chunk.
         """
-        if not hasattr(self, "nlp_"):
-            self.fit()
+        if "nlp_" not in vars(self):
+            if "segmenter_" in vars(self):  # loaded or unpickled: the segmenter it was fitted with
+                self.nlp_ = build_nlp(self.model, self.lang, self.lemmatize, self.segmenter_)
+            else:
+                self.fit()
         texts = list(texts)
         workers = self._workers(len(texts))
         chunks = [texts[i:i + _CHUNK_DOCS] for i in range(0, len(texts), _CHUNK_DOCS)]
@@ -176,6 +289,9 @@ def _keep(t, s: dict, lemmatizer) -> str | None:
     if s["lowercase"]:
         word = word.lower()
     word = word.strip()
+    if s["remove_stop"] and s["lemmatize"] and s.get("segmenter") == "sudachi" and word != t.text \
+            and t.vocab[word].is_stop:  # SudachiPy's lemma of an inflected form is a stop word (まし -> ます)
+        return None
     return word if len(word) >= max(s["min_length"], 1) else None
 
 
@@ -211,7 +327,8 @@ def tokenize_chunk(nlp, s: dict, texts: list[str]) -> tuple[list[list[str]], int
     # judged once per chunk (memo: orth id -> kept word or None); the lemmatizer pipe is skipped and its
     # lookup_lemmatize called on first sight. A trained pipeline's lemmas depend on context: judged per token.
     lemmatizer = nlp.get_pipe("lemmatizer") if (blank and "lemmatizer" in nlp.pipe_names) else None
-    memo: dict | None = {} if blank else None
+    # SudachiPy (Japanese) sets each token's lemma from its context, like a trained pipeline
+    memo: dict | None = {} if (blank and s.get("segmenter") != "sudachi") else None
     disable = ["lemmatizer"] if lemmatizer is not None else []
     for i, doc in zip(owner, nlp.pipe(flat, batch_size=s["batch_size"], disable=disable)):
         toks = out[i]
@@ -233,7 +350,7 @@ _NLP: dict = {}
 def tokenize_texts(settings: dict, texts: list[str]) -> tuple[list[list[str]], int]:
     """Tokenize ``texts`` with :class:`SpacyTokenizer` settings in this process (pool worker or Dask task);
     the spaCy pipeline is built once per process and settings. Returns (token lists, texts split)."""
-    key = (settings["model"], settings["lang"], settings["lemmatize"])
+    key = (settings["model"], settings["lang"], settings["lemmatize"], settings.get("segmenter", "auto"))
     if key not in _NLP:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
