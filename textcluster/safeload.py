@@ -35,6 +35,7 @@ _CLASSES = [
     ("textcluster.reduce", "UMAPReducer"), ("textcluster.reduce", "Passthrough"),
     ("textcluster.cluster", "KMeansClusterer"), ("textcluster.distributed", "DaskKMeansClusterer"),
     ("textcluster.cluster", "MiniBatchKMeansClusterer"), ("textcluster.cluster", "HDBSCANClusterer"),
+    ("textcluster.refine", "SelfTrainingClusterer"), ("sklearn.linear_model", "LogisticRegression"),
     ("sklearn.cluster", "KMeans"), ("sklearn.cluster", "MiniBatchKMeans"), ("sklearn.decomposition", "PCA"),
     ("sklearn.decomposition", "TruncatedSVD"), ("sklearn.feature_extraction.text", "TfidfVectorizer"),
     ("sklearn.feature_extraction.text", "TfidfTransformer"),
