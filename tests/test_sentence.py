@@ -69,3 +69,14 @@ def test_default_separates_the_demo_topics_and_says_why(demo_path, tmp_path):
     docs = list(read_corpus(demo_path))
     labels = model.predict(docs[:100])
     assert external_scores(model.labels_[:100], labels)["nmi"] > 0.95
+
+
+@needs_model
+def test_save_vectors_without_word_vectors_is_exit_2(demo_path, tmp_path, capsys):
+    from textcluster.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["cluster", str(demo_path), "--out", str(tmp_path / "o"), "--no-map", "-q",
+              "--save-vectors", str(tmp_path / "w.vec")])
+    assert exc.value.code == 2 and "no word vectors" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists() and not (tmp_path / "w.vec").exists()

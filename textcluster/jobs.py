@@ -201,7 +201,11 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
         metrics.update(_vector_report(model.embedder_))
         if save_vectors is not None:
             from .embed import save_vectors as _save_vectors
-            _save_vectors(model.embedder_.wv_, save_vectors, inputs=[input])
+            wv = getattr(model.embedder_, "wv_", None)
+            if wv is None:  # "auto" chose the sentence model for a small collection: no word vectors
+                raise InputError("--save-vectors: this run used no word vectors (the default chose the sentence "
+                                 "model for a small collection); pass --embedding word2vec+tfidf-lsa to train them")
+            _save_vectors(wv, save_vectors, inputs=[input])
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = model.algorithm_  # what ran (e.g. minibatch-kmeans)
         metrics["choice"] = describe_choices(model)  # what "auto" chose, and a note for small collections
