@@ -18,7 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from textcluster.cluster import HDBSCANClusterer  # noqa: E402
-from textcluster.persistence import _Reader, _Writer  # noqa: E402
+from textcluster.model_reader import ModelReader  # noqa: E402
+from textcluster.model_writer import ModelWriter  # noqa: E402
 
 
 def main() -> None:
@@ -29,17 +30,17 @@ def main() -> None:
                         rng.uniform(-3, 3, (1000, d))]).astype(np.float32)
     cl = HDBSCANClusterer().fit(X)
     with tempfile.TemporaryDirectory() as tmp:
-        w = _Writer(Path(tmp))
+        w = ModelWriter(Path(tmp))
         spec = w.encode(cl, "c")
         stored, recomputed = [], []
         for _ in range(3):
             t = time.perf_counter()
-            a = _Reader(Path(tmp), w.files).decode(spec)
+            a = ModelReader(Path(tmp), w.files).decode(spec)
             stored.append(time.perf_counter() - t)
             legacy = json.loads(json.dumps(spec))
             legacy["state"]["model_"]["state"].pop("_prediction_data")  # what format 1 before b2fffcb wrote
             t = time.perf_counter()
-            b = _Reader(Path(tmp), w.files).decode(legacy)
+            b = ModelReader(Path(tmp), w.files).decode(legacy)
             recomputed.append(time.perf_counter() - t)
         Y = X[:2000]
         same = bool(np.array_equal(a.predict(Y), b.predict(Y)))

@@ -184,7 +184,7 @@ def render(res: dict) -> None:
         "",
         "How the default map is made: PCA to 50 dimensions, an exact cosine 15-nearest-neighbour graph (blocked "
         "matmul + top-k), UMAP's fuzzy edge weights, then about 130 batched steps of UMAP's attraction/repulsion "
-        "in numpy, all in `textcluster/viz.py`; above 30,000 documents the layout is computed on a sample and the "
+        "in numpy, all in `textcluster/maps/projection.py`; above 30,000 documents the layout is computed on a sample and the "
         "rest are placed among their nearest neighbours, and above 50,000 the page shows a sample. The page draws "
         "SVG points (WebGL only above 30,000 points): headless chromium without a GPU logs console errors for "
         "WebGL's software fallback, and plain SVG opens everywhere.",

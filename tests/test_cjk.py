@@ -183,7 +183,7 @@ def test_process_pool_and_pickle_keep_the_segmenter():
 
 
 def test_map_png_draws_cjk_labels_or_says_why_not(tmp_path, monkeypatch):
-    from textcluster import viz
+    from textcluster.maps import png_map as viz  # _cjk_font is patched where write_map_png looks it up
 
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1, 2], 20)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import os
 import shutil
 import stat
-import struct
 import sys
 import tempfile
 import warnings
@@ -26,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .corpus_files import check_not_binary, format_of, open_binary, too_large, uncompressed_size
 from .errors import InputError, TextclusterWarning
 
 __all__ = ["Document", "Corpus", "read_corpus", "texts_of"]
 
-_SNIFF_BYTES = 8192
 AUTO = "auto"
 #: largest document (bytes of one line, CSV field or file) read by default; TEXTCLUSTER_MAX_DOC_MB overrides it
 MAX_DOC_BYTES = int(float(os.environ.get("TEXTCLUSTER_MAX_DOC_MB", "32")) * (1 << 20))
@@ -43,78 +41,6 @@ class Document:
     id: str
     text: str
     label: str | None = None
-
-
-def _format_of(path: Path) -> str:
-    if path.is_dir():
-        return "dir"
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv"),
-                     (".tsv", "tsv"), (".txt", "txt")):
-        if name.endswith(ext):
-            return fmt
-    return "txt"
-
-
-def _is_gzip(path: Path) -> bool:
-    return path.name.lower().endswith(".gz") or path.name.endswith(".stdin-gz")
-
-
-def open_binary(path: Path) -> io.BufferedIOBase:
-    raw = open(path, "rb")
-    if _is_gzip(path):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    return raw
-
-
-def _size_mb(n: int) -> str:
-    return f"{n / (1 << 20):.0f} MB" if n >= (1 << 20) else f"{n} bytes"
-
-
-def _too_large(where: str, limit: int) -> InputError:
-    return InputError(f"{where}: a document larger than {_size_mb(limit)}, the limit per document (split it, "
-                      "or raise the limit with TEXTCLUSTER_MAX_DOC_MB)")
-
-
-def uncompressed_size(path: Path) -> int:
-    """Bytes the file holds once decompressed (gzip: its trailer's size, modulo 4 GiB, at least the file size)."""
-    size = path.stat().st_size
-    if _is_gzip(path) and size >= 18:
-        with open(path, "rb") as fh:
-            fh.seek(-4, os.SEEK_END)
-            (isize,) = struct.unpack("<I", fh.read(4))
-        return max(isize, size)
-    return size
-
-
-def _check_not_binary(path: Path) -> None:
-    """Refuse files whose first bytes contain NUL bytes (images, archives, executables) or are UTF-16/32."""
-    try:
-        with open_binary(path) as fh:
-            head = fh.read(_SNIFF_BYTES)
-    except gzip.BadGzipFile as exc:
-        raise InputError(f"{path} is not valid gzip ({exc}); remove the .gz suffix or re-compress it") from None
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{path} is UTF-16/UTF-32 encoded; re-encode it as UTF-8 "
-                         "(e.g. iconv -f UTF-16 -t UTF-8)")
-    if b"\x00" in head:
-        raise InputError(f"{path} looks like a binary file (it contains NUL bytes), not text")
-
-
-def _raise_csv_field_limit() -> None:
-    """Let CSV fields be as long as a document can be (the csv module stops at 131,072 characters)."""
-    limit = sys.maxsize
-    while True:
-        try:
-            if csv.field_size_limit() < limit:
-                csv.field_size_limit(limit)
-            return
-        except OverflowError:  # C long smaller than sys.maxsize (Windows)
-            limit //= 2
 
 
 class Corpus:
@@ -164,7 +90,7 @@ class Corpus:
                     self._spool(fh, self.path.name)
             except OSError as exc:
                 raise InputError(f"cannot read {self.path}: {exc.strerror or exc}") from None
-        self.format = _format_of(self.path) if str(path) != "-" else "txt"
+        self.format = format_of(self.path) if str(path) != "-" else "txt"
         self.n_replaced = 0
         self.n_blank = 0  # .txt: blank lines skipped in the last pass (they separate documents)
 
@@ -224,7 +150,7 @@ class Corpus:
 
     def _lines(self, path: Path, *, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
         """Yield (1-based line number, decoded line without its line end unless ``keep_ends``)."""
-        _check_not_binary(path)
+        check_not_binary(path)
         cap = self.max_doc_bytes
         shown = self.path if path == self._source else path
         try:
@@ -236,7 +162,7 @@ class Corpus:
                         break
                     i += 1
                     if len(raw) > cap and len(raw.rstrip(b"\r\n")) > cap:
-                        raise _too_large(f"{shown}, line {i}", cap)
+                        raise too_large(f"{shown}, line {i}", cap)
                     if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
                         raw = raw[3:]
                     line = self._decode(raw, f"{shown}, line {i}")
@@ -318,7 +244,7 @@ class Corpus:
         except csv.Error as exc:
             line = start
             if "field larger than field limit" in str(exc):
-                raise _too_large(f"{self.path}, line {line}", self.max_doc_bytes) from None
+                raise too_large(f"{self.path}, line {line}", self.max_doc_bytes) from None
             if "unexpected end of data" in str(exc) or "EOF" in str(exc):
                 raise InputError(f"{self.path}, line {line}: a quoted field is never closed (unterminated "
                                  "quote)") from None
@@ -395,10 +321,10 @@ class Corpus:
                           "were not read", TextclusterWarning, stacklevel=3)
         for path in files:
             rel = path.relative_to(self.path)
-            _check_not_binary(path)
+            check_not_binary(path)
             try:
                 if path.stat().st_size > self.max_doc_bytes:
-                    raise _too_large(str(path), self.max_doc_bytes)
+                    raise too_large(str(path), self.max_doc_bytes)
                 raw = path.read_bytes()
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc}") from None
