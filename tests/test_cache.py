@@ -188,7 +188,7 @@ def test_cli_ctrl_c_exits_130_and_writes_nothing(demo_path, tmp_path):
     big = tmp_path / "big.jsonl"
     lines = demo_path.read_text().splitlines()
     with open(big, "w") as fh:
-        for rep in range(40):
+        for rep in range(100):  # long enough that the cache is still being written when Ctrl-C comes
             for line in lines:
                 rec = json.loads(line)
                 rec["id"] = f"{rec['id']}-{rep}"
@@ -201,8 +201,8 @@ def test_cli_ctrl_c_exits_130_and_writes_nothing(demo_path, tmp_path):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not list((tmp_path / "cache").glob(".tokens.tmp-*")) and time.monotonic() < deadline:
-        time.sleep(0.2)  # wait until the cache is being written
-    time.sleep(0.5)
+        time.sleep(0.05)  # wait until the cache is being written
+    time.sleep(0.2)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
