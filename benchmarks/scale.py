@@ -18,6 +18,19 @@ Usage (timed: hold the shared benchmark lock)::
 
 Writes ``benchmarks/scale_results.json`` and ``docs/img/scale.png`` and prints a Markdown summary
 (the tables of docs/benchmarks.md, section "Scale", with the 10 M projection).
+
+**Many tiny documents** (issue 14: peak memory of a million one-line documents under 2 GB with the default
+settings)::
+
+    .venv/bin/python benchmarks/scale.py --tiny 200000 1000000 --embeddings word2vec word2vec+tfidf-lsa
+
+writes a synthetic corpus per size (one document per line, 5-12 words from a 400-word vocabulary in 10
+topics, seed 0) and runs the default command on it, map included: ``textcluster cluster FILE --k 10 --out
+DIR --embedding E``. Peak memory is ``ru_maxrss`` of the process tree (what ``/usr/bin/time -v`` reports as
+"Maximum resident set size": the largest single process, the CLI or a tokenizer worker), the CLI's own
+peak (``peak_rss_mb`` in metrics.json) and the summed RSS of the tree sampled every 0.5 s. ``--command``
+runs another build of the CLI (e.g. an older checkout, for a before/after pair). Writes
+``benchmarks/scale_tiny_results.json`` and prints a Markdown table.
 """
 from __future__ import annotations
 
@@ -39,8 +52,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("tokenize", "embed", "reduce", "cluster", "topics")
-_STAGE_LINE = re.compile(r"textcluster\.pipeline: (\w+): ([\d.]+) s")
-_EMBED_LINE = re.compile(r"textcluster\.cache: embed: word vectors ([\d.]+) s")
+_STAGE_LINE = re.compile(r"textcluster: info: (\w+): ([\d.]+) s")
+_EMBED_LINE = re.compile(r"textcluster: info: embed: word vectors ([\d.]+) s")
 
 
 def data_file() -> Path:
@@ -165,6 +178,109 @@ def run_once(data: Path, work: Path, *, dask: bool, workers: int = 2, n_process:
             "nmi": metrics.get("nmi"), "stages": stages, "word_vectors_s": word_vectors_s, "seconds": metrics.get("seconds"),
             "cache_mb": round(sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) / 2**20, 1),
             "_labels": {r[0]: int(r[1]) for r in agreement_ids}}
+
+
+def make_tiny(n: int, out: Path, seed: int = 0) -> int:
+    """Write ``n`` one-line documents to ``out`` (.txt): 5-12 words each, 70 % from one of 10 topics of 30
+    made-up words, the rest from 100 words shared by all topics. Returns ``n``."""
+    rng = np.random.default_rng(seed)
+    syll = ["ka", "lo", "mi", "ren", "tor", "vek", "sa", "nu", "pel", "dri", "xo", "fa", "gu", "bel", "zim",
+            "har", "qu", "ost", "lin", "mar"]
+    vocab: list[str] = []
+    while len(vocab) < 400:
+        w = "".join(rng.choice(syll, rng.integers(2, 4)))
+        if w not in vocab:
+            vocab.append(w)
+    topics = [vocab[i * 30:(i + 1) * 30] for i in range(10)]
+    common = vocab[300:]
+    with open(out, "w", encoding="utf-8") as fh:
+        for start in range(0, n, 100_000):
+            m = min(100_000, n - start)
+            topic = rng.integers(0, 10, m)
+            lengths = rng.integers(5, 13, m)
+            for t, L in zip(topic.tolist(), lengths.tolist()):
+                own = rng.random(L) < 0.7
+                fh.write(" ".join(topics[t][j] if o else common[c] for o, j, c in
+                                  zip(own, rng.integers(0, 30, L).tolist(), rng.integers(0, 100, L).tolist())) + "\n")
+    return n
+
+
+def run_tiny(data: Path, work: Path, *, embedding: str, command: list[str], label: str) -> dict:
+    """One default ``textcluster cluster DATA --k 10 --embedding E`` run (map included); its peak memory."""
+    out = work / f"out-{data.stem}-{embedding.replace('+', '_')}"
+    cmd = command + ["cluster", str(data), "--k", "10", "--out", str(out), "--embedding", embedding, "-q"]
+    env = dict(os.environ, TEXTCLUSTER_DEBUG="1", PYTHONUNBUFFERED="1")
+    load0 = os.getloadavg()[0]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    mon = TreeMemory(proc.pid)
+    mon.start()
+    tail: list[str] = []
+    stages: dict[str, float] = {}
+    for line in proc.stderr:
+        m = _STAGE_LINE.search(line)
+        if m and m.group(1) in STAGES:
+            stages[m.group(1)] = float(m.group(2))
+        tail = (tail + [line])[-30:]
+    _, status, usage = os.wait4(proc.pid, 0)  # ru_maxrss: the largest process of the tree (as /usr/bin/time)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - t0
+    mon.stop.set()
+    mon.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{''.join(tail)}")
+    metrics = json.loads((out / "metrics.json").read_text())
+    samples = np.array(mon.samples) if mon.samples else np.zeros((0, 3))
+    shutil.rmtree(out, ignore_errors=True)
+    return {"n_docs": metrics["n_docs"], "embedding": embedding, "build": label, "command": " ".join(command),
+            "streamed": metrics.get("streamed"), "streamed_why": metrics.get("streamed_why"),
+            "algorithm": metrics.get("algorithm"), "wall_s": round(wall, 1),
+            "load_avg_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+            "peak_rss_tree_max_mb": round(usage.ru_maxrss / 1024, 1),
+            "peak_rss_main_mb": metrics.get("peak_rss_mb"), "peak_rss_workers_mb": metrics.get("peak_rss_mb_workers"),
+            "peak_rss_sum_mb": round(float(samples[:, 2].max()), 1) if len(samples) else None,
+            "stages_s": stages, "seconds": metrics.get("seconds"), "silhouette": metrics.get("silhouette")}
+
+
+def tiny_markdown(rows: list[dict]) -> str:
+    out = ["| docs | embedding | build | path | algorithm | peak RSS MB (max process) | CLI MB | worker MB | "
+           "tree sum MB | wall s | load |", "|" + " --- |" * 11]
+    for r in rows:
+        out.append(f"| {r['n_docs']:,} | {r['embedding']} | {r['build']} | "
+                   f"{'streamed' if r['streamed'] else 'in memory'} | {r['algorithm']} | "
+                   f"**{r['peak_rss_tree_max_mb']:,.0f}** | {r['peak_rss_main_mb']:,.0f} | "
+                   f"{r['peak_rss_workers_mb']:,.0f} | {r['peak_rss_sum_mb']:,.0f} | {r['wall_s']:.0f} | "
+                   f"{r['load_avg_1min'][0]:.1f}-{r['load_avg_1min'][1]:.1f} |")
+    return "\n".join(out)
+
+
+def tiny_main(args) -> None:
+    import shlex
+
+    command = shlex.split(args.command) if args.command else [str(ROOT / ".venv" / "bin" / "textcluster")]
+    work = Path(tempfile.mkdtemp(prefix="tc-tiny-", dir=args.workdir))
+    rows: list[dict] = []
+    path = args.out if args.out != ap_default_out() else ROOT / "benchmarks" / "scale_tiny_results.json"
+    try:
+        for n in args.tiny:
+            data = work / f"tiny-{n}.txt"
+            make_tiny(n, data)
+            for emb in args.embeddings:
+                r = run_tiny(data, work, embedding=emb, command=command, label=args.label)
+                print(json.dumps(r), flush=True)
+                rows.append(r)
+            data.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if rows:
+            old = json.loads(path.read_text()) if path.exists() and args.merge else {"runs": []}
+            path.write_text(json.dumps({"machine": {"cpus": os.cpu_count()},
+                                        "runs": old["runs"] + rows}, indent=1))
+            print(tiny_markdown(rows))
+
+
+def ap_default_out() -> Path:
+    return ROOT / "benchmarks" / "scale_results.json"
 
 
 def agreement(a: dict, b: dict) -> float:
@@ -292,7 +408,16 @@ def main() -> None:
     ap.add_argument("--scales", type=float, nargs="+", default=[1, 5, 20])
     ap.add_argument("--modes", nargs="+", default=["local", "dask"], choices=["local", "dask"])
     ap.add_argument("--no-agreement", action="store_true", help="skip the 1x workers=1 local/Dask pair")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale_results.json")
+    ap.add_argument("--out", type=Path, default=ap_default_out(),
+                    help="results file (default: scale_results.json, with --tiny scale_tiny_results.json)")
+    ap.add_argument("--tiny", type=int, nargs="+", default=None, metavar="N",
+                    help="instead of the scale curve: N one-line documents (synthetic), the default command")
+    ap.add_argument("--embeddings", nargs="+", default=["word2vec", "word2vec+tfidf-lsa"],
+                    help="--tiny: the --embedding values to run")
+    ap.add_argument("--command", default=None, help="--tiny: the textcluster command to run "
+                    "(default: this checkout's .venv/bin/textcluster)")
+    ap.add_argument("--merge", action="store_true", help="--tiny: add the runs to the results file")
+    ap.add_argument("--label", default="this checkout", help="--tiny: what the runs measure (e.g. a commit)")
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "scale.png")
     ap.add_argument("--stop-after", default=None, help="UTC HH:MM: start no new run after this time")
     ap.add_argument("--deadline", default=None, help="UTC HH:MM: stop a run still going at this time "
@@ -303,6 +428,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.agreement_slice:
         print(json.dumps(agreement_slice(args.agreement_slice), indent=1))
+        return
+    if args.tiny:
+        tiny_main(args)
         return
 
     src = data_file()

@@ -98,6 +98,51 @@ def test_pooling_from_cache_equals_document_embedder(cache, mem_tokens, pooling,
     assert de.n_empty_ == int((np.abs(np.asarray(X)).sum(1) == 0).sum())
 
 
+@pytest.mark.parametrize("max_fit_rows", [10**9, 200])
+def test_tfidf_lsa_from_cache_equals_the_stage_in_memory(cache, mem_tokens, max_fit_rows, tmp_path):
+    """The streamed TF-IDF + LSA stage: vocabulary and idf from the cache's statistics, SVD on all rows or on
+    the same seeded sample of rows as in memory; the same vectors."""
+    from textcluster.embed.lsa import TfidfLsaEmbedder
+
+    mem, streamed = TfidfLsaEmbedder(random_state=0), TfidfLsaEmbedder(random_state=0)
+    mem.max_fit_rows = streamed.max_fit_rows = max_fit_rows
+    A = mem.fit_transform(mem_tokens)
+    X = embed_from_cache(streamed, cache, tmp_path / "v.npy")
+    assert isinstance(X, np.memmap) and X.shape == A.shape
+    assert streamed.vectorizer_.vocabulary_ == mem.vectorizer_.vocabulary_
+    np.testing.assert_allclose(streamed.vectorizer_.idf_, mem.vectorizer_.idf_)
+    assert abs(streamed.vectorizer_.transform(mem_tokens) - mem.vectorizer_.transform(mem_tokens)).max() < 1e-12
+    np.testing.assert_allclose(np.asarray(X), A, atol=1e-5)
+    assert streamed.n_empty_ == mem.n_empty_
+    np.testing.assert_allclose(streamed.transform(mem_tokens[:20]), A[:20], atol=1e-5)
+
+
+def test_concat_embedder_from_cache(cache, mem_tokens, tmp_path):
+    """word2vec+tfidf-lsa streams through the same stages: each part written into its columns of one memmap,
+    then combined in place (unit blocks, unit rows)."""
+    from textcluster.embed.pooling import ConcatEmbedder
+
+    ce = make_embedder("word2vec+tfidf-lsa", epochs=2, random_state=0)
+    X = embed_from_cache(ce, cache, tmp_path / "v.npy")
+    assert isinstance(ce, ConcatEmbedder) and isinstance(X, np.memmap) and X.shape[0] == len(mem_tokens)
+    assert X.shape[1] == sum(e.transform(mem_tokens[:2]).shape[1] for e in ce.embedders_)
+    np.testing.assert_allclose(np.asarray(X), ce.transform(mem_tokens), atol=1e-5)
+    norms = np.linalg.norm(np.asarray(X), axis=1)
+    assert np.allclose(norms[norms > 0], 1, atol=1e-5) and ce.n_empty_ == int((norms == 0).sum())
+
+
+def test_default_auto_embedder_streams_its_choice(cache, mem_tokens, tmp_path):
+    """The default "auto" embedder decides from the cache's token count and streams what it chose: above
+    small_tokens the word2vec+tfidf-lsa memmap path."""
+    from textcluster.embed.sentence import AutoEmbedder
+
+    auto = make_embedder("auto", epochs=2, random_state=0).set_params(small_tokens=10)
+    X = embed_from_cache(auto, cache, tmp_path / "v.npy")
+    assert isinstance(auto, AutoEmbedder) and auto.chosen_ == "corpus" and auto.n_tokens_ == cache.n_tokens
+    assert isinstance(X, np.memmap) and X.shape[0] == len(mem_tokens)
+    np.testing.assert_allclose(np.asarray(X), auto.transform(mem_tokens), atol=1e-5)
+
+
 def test_word2vec_corpus_file_mode(cache):
     from textcluster import Word2VecEmbedder
 
@@ -145,6 +190,48 @@ def test_fit_corpus_matches_fit_and_switches_to_minibatch(corpus, monkeypatch):
     big = TextClusterer(k=8, random_state=0, embedder=make_embedder("word2vec", epochs=2)).fit_corpus(corpus)
     assert big.algorithm_ == "minibatch-kmeans" and type(big.clusterer_).__name__ == "MiniBatchKMeansClusterer"
     assert big.labels_.shape == (480,) and len(big.topics_) == big.n_clusters_  # quality: see the blobs test
+
+
+def test_stream_chosen_by_document_count(demo_path, tmp_path):
+    """Many tiny documents are streamed even when the file is small in bytes (threshold set by parameter)."""
+    from textcluster.jobs import STREAM_DOCS, choose_stream, run_cluster
+
+    txt = tmp_path / "tiny.txt"
+    txt.write_text("".join(f"{json.loads(line)['text'][:60]}\n" for line in demo_path.read_text().splitlines()))
+    corpus = read_corpus(txt)
+    assert corpus.estimate_docs() == 480 and choose_stream(corpus)[0] is False  # 480 <= STREAM_DOCS
+    assert STREAM_DOCS < 10**6  # a million one-line documents are streamed by default
+    stream, why = choose_stream(corpus, stream_docs=100)
+    assert stream is True and "480 documents > 100" in why
+    assert choose_stream(corpus, stream_docs=480)[0] is False
+    assert choose_stream(corpus, stream_bytes=100)[0] is True  # by bytes first
+    _, m = run_cluster(txt, tmp_path / "out", k=5, epochs=2, map_=False, stream_docs=100, n_process=1)
+    assert m["streamed"] is True and "480 documents" in m["streamed_why"] and m["n_docs"] == 480
+    _, m = run_cluster(txt, tmp_path / "out2", k=5, epochs=2, map_=False, n_process=1)
+    assert m["streamed"] is False and m["n_docs"] == 480
+
+
+def test_cluster_job_switches_to_minibatch_and_leaves_empty_documents_out(tmp_path, monkeypatch):
+    """``cluster --algorithm kmeans`` (the default) runs MiniBatchKMeans above LARGE_N documents, on both paths;
+    empty documents stay out of it (weight 0, label -1) without a copy of the vectors."""
+    import textcluster.registry as R
+    from textcluster.jobs import run_cluster
+
+    monkeypatch.setattr(R, "LARGE_N", 100)
+    rng = np.random.default_rng(0)
+    topics = [[f"{a}{b}" for b in ("ka", "lo", "mi", "ren", "tor", "vek")] for a in ("zor", "pim", "dax")]
+    lines = [" ".join(rng.choice(topics[i % 3], 6)) for i in range(300)]
+    lines[::25] = ["the and of"] * len(lines[::25])  # stop words only: empty documents
+    txt = tmp_path / "docs.txt"
+    txt.write_text("\n".join(lines) + "\n")
+    for stream in (False, True):
+        model, m = run_cluster(txt, tmp_path / f"out{stream}", k=3, epochs=2, map_=False, stream=stream,
+                               n_process=1)
+        assert m["algorithm"] == "minibatch-kmeans" and m["n_empty_docs"] == 12
+        empty = np.arange(300) % 25 == 0
+        assert (model.labels_[empty] == -1).all() and (model.labels_[~empty] >= 0).all()
+        truth = np.arange(300) % 3
+        assert nmi(truth[~empty], model.labels_[~empty]) > 0.9
 
 
 def test_minibatch_kmeans_and_hdbscan_on_a_sample():

@@ -263,19 +263,15 @@ def _fingerprint(corpus, settings: dict) -> str | None:
 
 
 def estimate_docs(corpus) -> int | None:
-    """Number of documents of a one-document-per-line file (counted by newlines), for progress ETAs."""
-    fmt, path = getattr(corpus, "format", None), getattr(corpus, "path", None)
-    if fmt not in ("txt", "jsonl") or path is None or Path(path).is_dir():
-        return None
-    from .corpus import open_binary
-    n = 0
+    """About how many documents ``corpus`` holds (:meth:`textcluster.corpus.Corpus.estimate_docs`; ``len`` of
+    a list), for progress ETAs; None when unknown."""
+    estimate = getattr(corpus, "estimate_docs", None)
+    if callable(estimate):
+        return estimate() or None
     try:
-        with open_binary(Path(path)) as fh:
-            while chunk := fh.read(1 << 22):
-                n += chunk.count(b"\n")
-    except Exception:  # noqa: BLE001 -- an estimate only; the real pass reports read errors
+        return len(corpus) or None
+    except TypeError:
         return None
-    return n or None
 
 
 def _partitions(docs: Iterable, size: int, meta_fh) -> Iterator[list[str]]:

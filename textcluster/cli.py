@@ -119,7 +119,8 @@ def cluster_cmd(
     stream: Optional[bool] = typer.Option(None, "--stream/--in-memory", help="Stream the corpus through an "
                                           "on-disk token cache (bounded memory; MiniBatchKMeans above 50,000 "
                                           "documents, HDBSCAN fitted on a sample). Default: stream when "
-                                          "--dask or --cache-dir is given or the input is over 256 MB."),
+                                          "--dask or --cache-dir is given, the input is over 256 MB or holds "
+                                          "over 200,000 documents."),
     cache_dir: Optional[Path] = typer.Option(None, help="Keep the token cache here and reuse it for the same "
                                              "input and tokenizer settings (implies --stream)."),
     dask: Optional[str] = typer.Option(None, help="Run tokenization, counting, pooling and KMeans on Dask: "

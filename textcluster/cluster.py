@@ -186,16 +186,19 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         self.max_no_improvement = max_no_improvement
         self.random_state = random_state
 
-    def fit(self, X, y=None) -> "MiniBatchKMeansClusterer":
+    def fit(self, X, y=None, sample_weight=None) -> "MiniBatchKMeansClusterer":
+        """Fit on ``X`` (n, d); ``sample_weight`` (n,), optional: rows of weight 0 do not move the centres
+        (they are still labelled)."""
         from sklearn.cluster import MiniBatchKMeans
 
         X = _check_X(X)
-        check_k(self.k, X.shape[0])
+        check_k(self.k, X.shape[0] if sample_weight is None else int(np.count_nonzero(sample_weight)))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
             self.model_ = MiniBatchKMeans(self.k, batch_size=self.batch_size, n_init=self.n_init,
                                           max_iter=self.max_iter, max_no_improvement=self.max_no_improvement,
-                                          compute_labels=False, random_state=self.random_state).fit(X)
+                                          compute_labels=False, random_state=self.random_state
+                                          ).fit(X, sample_weight=sample_weight)
         self.cluster_centers_ = self.model_.cluster_centers_.astype(np.float32)
         self.labels_ = self.predict(X)
         return self

@@ -60,7 +60,7 @@ def check_vectors(X):
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or X.shape[0] == 0:
         raise InputError(f"expected a non-empty 2-D array of vectors, got shape {X.shape}")
-    if not np.isfinite(X).all():
+    if not all(np.isfinite(X[s:s + 65_536]).all() for s in range(0, len(X), 65_536)):  # blocks: X may be large
         raise InputError("vectors contain NaN or infinite values")
     return X
 

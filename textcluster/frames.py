@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InputError
-from .topics import TopicHierarchy, extract_topics, merge_labels, topic_hierarchy
+from .topics import TopicHierarchy, cluster_sums, extract_topics, merge_labels, topic_hierarchy
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -41,9 +41,10 @@ def compute_topics(model) -> list:
 
 def update_topic_centroids(model) -> None:
     """Store the mean training vector of each non-noise cluster: ``topic_ids_`` (c,), ``topic_centroids_`` (c, d)."""
-    X, labels = model.embedding_, model.labels_
+    X, labels = model.embedding_, np.asarray(model.labels_)
     ids = np.unique(labels[labels >= 0])
-    C = np.stack([X[labels == c].mean(axis=0) for c in ids]) if len(ids) else np.zeros((0, X.shape[1]))
+    sums, counts, _ = cluster_sums(X, np.where(labels >= 0, np.searchsorted(ids, labels), -1), len(ids))
+    C = sums / np.maximum(counts, 1)[:, None]
     model.topic_ids_, model.topic_centroids_ = ids.astype(np.int64), C.astype(np.float32)
 
 

@@ -19,7 +19,8 @@ import numpy as np
 from .errors import InputError
 from .registry import DEFAULT_EMBEDDER
 
-__all__ = ["DEFAULT_K", "STREAM_BYTES", "default_k", "partial_labels", "word_embedder_params", "run_cluster",
+__all__ = ["DEFAULT_K", "STREAM_BYTES", "STREAM_DOCS", "choose_stream", "default_k", "partial_labels",
+           "word_embedder_params", "run_cluster",
            "run_predict", "run_compare", "train_word_vectors", "run_features", "run_images", "run_table"]
 
 logger = logging.getLogger("textcluster")
@@ -28,6 +29,24 @@ logger = logging.getLogger("textcluster")
 DEFAULT_K = 10
 #: inputs larger than this (uncompressed) are streamed through the token cache unless ``stream=False``
 STREAM_BYTES = 256 * 1024 * 1024
+#: inputs of more documents than this are streamed too (millions of tiny documents are small in bytes, but
+#: their token lists, texts and per-document objects are not); ``run_cluster(stream_docs=...)`` overrides it
+STREAM_DOCS = 200_000
+
+
+def choose_stream(corpus, *, stream_bytes: int = STREAM_BYTES, stream_docs: int = STREAM_DOCS) -> tuple[bool, str]:
+    """(stream?, why) for ``corpus``: by its uncompressed size, then by its (estimated) number of documents.
+
+    The documents are counted (one pass over the raw bytes, no parsing) only when the input is large enough
+    to hold more than ``stream_docs`` of them (every document takes at least two bytes)."""
+    size = corpus.uncompressed_bytes
+    if size > stream_bytes:
+        return True, f"{size / 2**20:.0f} MB > {stream_bytes / 2**20:.0f} MB"
+    if size > 2 * stream_docs:
+        n = corpus.estimate_docs()
+        if n is not None and n > stream_docs:
+            return True, f"about {n:,} documents > {stream_docs:,}"
+    return False, "small input"
 
 
 def default_k(labels) -> tuple[int, str]:
@@ -137,11 +156,11 @@ def text_model(*, k: int, embedding: str = DEFAULT_EMBEDDER, pooling: str = "sif
                                                         ("min_count", min_count)) if v is not None]
     if ignored and not embedding_params:
         logger.warning("%s ignored: --embedding %s trains no word vectors", " and ".join(ignored), embedding)
-    cluster_params = {}
+    clusterer = algorithm  # a name: "kmeans" then runs as "minibatch-kmeans" above registry.LARGE_N documents
     if algorithm == "hdbscan":
-        cluster_params = {"min_cluster_size": min_cluster_size or "auto", "assign_noise": assign_noise}
+        clusterer = make_clusterer(algorithm, min_cluster_size=min_cluster_size or "auto", assign_noise=assign_noise)
     return TextClusterer(k=k, embedder=make_embedder(embedding, pooling=pooling, **embedding_params),
-                         reducer=reduce, clusterer=make_clusterer(algorithm, **cluster_params), lang=lang,
+                         reducer=reduce, clusterer=clusterer, lang=lang,
                          spacy_model=spacy_model, n_process=n_process, top_n_words=top_words, random_state=seed,
                          device=device, tokenizer_params={"remove_stop": drop_stopwords, "lemmatize": lemma,
                                                           "segmenter": segmenter})
@@ -150,12 +169,15 @@ def text_model(*, k: int, embedding: str = DEFAULT_EMBEDDER, pooling: str = "sif
 def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: str = "text",
                 label_field: Optional[str] = None, id_field: str = "id", encoding_errors: str = "replace",
                 save_vectors=None, stream: Optional[bool] = None, cache_dir=None, dask: Optional[str] = None,
-                map_: bool = True, map_method: str = "graph", progress=None, **model_options):
+                map_: bool = True, map_method: str = "graph", progress=None, stream_docs: int = STREAM_DOCS,
+                **model_options):
     """Cluster the collection ``input`` into the folder ``out`` (assignments.csv, topics.json, metrics.json,
     map.html + map.png, model/), as ``textcluster cluster`` does; returns ``(model, metrics)``.
 
     ``model_options`` are :func:`text_model`'s (embedding, pooling, reduce, algorithm, seed, ...). Without
     ``k``, the number of label classes when every document has a label, else :data:`DEFAULT_K`.
+    ``stream``: None = streamed through the token cache when ``dask`` or ``cache_dir`` is given, the input is
+    over :data:`STREAM_BYTES` uncompressed or holds more than ``stream_docs`` documents (:func:`choose_stream`).
     """
     from .atomic import atomic_dir
     from .corpus import read_corpus
@@ -169,8 +191,11 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
     corpus = read_corpus(input, text_field=text_field, label_field=label_field or "auto", id_field=id_field,
                          encoding_errors=encoding_errors)
     t_read = time.perf_counter()
+    stream_why = "--stream" if stream else "--in-memory"
     if stream is None:
-        stream = dask is not None or cache_dir is not None or corpus.uncompressed_bytes > STREAM_BYTES
+        stream, stream_why = (True, "--dask" if dask is not None else "--cache-dir") \
+            if dask is not None or cache_dir is not None else choose_stream(corpus, stream_docs=stream_docs)
+    logger.info("streamed: %s (%s)", bool(stream), stream_why)
     labels_true = docs = None
     if not stream:
         docs = list(corpus)
@@ -210,6 +235,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
         metrics["algorithm"] = model.algorithm_  # what ran (e.g. minibatch-kmeans)
         metrics["choice"] = describe_choices(model)  # what "auto" chose, and a note for small collections
         metrics["streamed"] = bool(stream)
+        metrics["streamed_why"] = stream_why
         metrics["seconds"] = {"read": round(t_read - t0, 3), **model.seconds_}
         metrics["config"] = {"input": str(input), "embedding": embedding,
                              **{o: model_options.get(o, d) for o, d in (("pooling", "sif"), ("reduce", "auto"),

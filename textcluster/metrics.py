@@ -45,17 +45,26 @@ def silhouette(X: np.ndarray, labels: Sequence, *, sample_size: int = 5000, metr
 
     Returns None when it is undefined (fewer than 2 clusters, or every point its own cluster).
     """
+    from sklearn.utils import check_random_state
+
     labels = np.asarray(labels)
-    keep = labels >= 0
-    X, labels = np.asarray(X)[keep], labels[keep]
-    n_clusters = len(np.unique(labels))
-    if n_clusters < 2 or n_clusters >= len(labels):
+    X = X if isinstance(X, np.ndarray) else np.asarray(X)
+    keep = np.flatnonzero(labels >= 0)
+    n_clusters = len(np.unique(labels[keep]))
+    if n_clusters < 2 or n_clusters >= len(keep):
         return None
-    if metric == "cosine" and not np.any(np.linalg.norm(X, axis=1) > 0):
+    # the sample silhouette_score would draw (the same permutation), taken here so that only the sampled
+    # rows are copied (X may be a large memmap); sklearn samples without stratification, so a tiny sample
+    # can hit one cluster only
+    rows = keep[check_random_state(random_state).permutation(len(keep))[:min(sample_size, len(keep))]]
+    Xs, ls = np.asarray(X[rows]), labels[rows]
+    if metric == "cosine" and not any(np.any(X[s:s + 65_536][labels[s:s + 65_536] >= 0])
+                                      for s in range(0, len(X), 65_536)):
         return None
-    size = min(sample_size, len(labels))
-    # sklearn samples without stratification; a tiny sample can hit one cluster only.
+    from sklearn import config_context
+
     try:
-        return float(skm.silhouette_score(X, labels, metric=metric, sample_size=size, random_state=random_state))
+        with config_context(working_memory=64):  # distances in chunks of 64 MB (sklearn's default: 1 GB)
+            return float(skm.silhouette_score(Xs, ls, metric=metric))
     except ValueError:
         return None

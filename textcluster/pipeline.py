@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import time
 from dataclasses import dataclass
@@ -46,16 +47,24 @@ def _fit_without_empty(clusterer, Z: np.ndarray, X: np.ndarray, n_empty: int) ->
 
     Empty documents carry no topic: clustered, they all land on one spot and pull a real topic towards it
     (in 20 Newsgroups 515 empty posts joined the uuencoded ones). The clusterer's ``labels_`` (and
-    ``probabilities_``) are widened to all n documents, empty ones -1 (probability 0).
+    ``probabilities_``) are widened to all n documents, empty ones -1 (probability 0). A clusterer whose
+    ``fit`` takes ``sample_weight`` (MiniBatchKMeans, which runs on large collections) is fitted on every row
+    with weight 0 for the empty ones instead: no copy of a large ``Z``.
     """
     if not n_empty or n_empty >= len(Z):
         clusterer.fit(Z)
         return clusterer.labels_
-    keep = np.any(X, axis=1)
+    keep = np.concatenate([np.any(X[s:s + 65_536], axis=1) for s in range(0, len(X), 65_536)])
     k = getattr(clusterer, "n_clusters", None) or getattr(clusterer, "k", None)
     if isinstance(k, (int, np.integer)) and keep.sum() < k:
         raise InputError(f"only {int(keep.sum())} of {len(Z)} documents have a known word, fewer than the "
                          f"clusters (k={k}); lower k")
+    if "sample_weight" in inspect.signature(clusterer.fit).parameters:
+        clusterer.fit(Z, sample_weight=keep.astype(np.float64))
+        labels = np.array(clusterer.labels_)
+        labels[~keep] = -1
+        clusterer.labels_ = labels
+        return labels
     clusterer.fit(Z[keep])
     labels = np.full(len(Z), -1, dtype=np.asarray(clusterer.labels_).dtype)
     labels[keep] = clusterer.labels_
@@ -402,7 +411,9 @@ def stage_key(est) -> tuple:
 def count_empty(X) -> int:
     """Rows of ``X`` (n, d) that are all zero: documents with no known word."""
     X = np.asarray(X)
-    return int((~np.any(X != 0, axis=1)).sum()) if X.ndim == 2 else 0
+    if X.ndim != 2:
+        return 0
+    return sum(int((~np.any(X[s:s + 65_536] != 0, axis=1)).sum()) for s in range(0, len(X), 65_536))
 
 
 @dataclass

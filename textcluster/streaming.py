@@ -115,16 +115,24 @@ def _local_blocks(blocks, shared) -> Iterator[np.ndarray]:
 def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | None = None, *,
                      block_mapper: BlockMapper | None = None, block_docs: int = BLOCK_DOCS,
                      progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Fit ``doc_embedder``'s word vectors on the cache and pool every document, block by block.
+    """Fit ``doc_embedder`` on the cache and write every document's vector, block by block.
 
     Parameters
     ----------
-    doc_embedder : DocumentEmbedder (or another embedder with ``fit_transform``)
-        A :class:`~textcluster.embed.pooling.DocumentEmbedder` is fitted in place (``word_embedder_``,
-        ``word_weights_``, ``pc_``, ``n_empty_`` set as by its own ``fit``) so it can ``transform`` new
-        documents. Word2Vec trains from the cache (:func:`train_word2vec_from_cache`); other word
-        embedders (GloVe, DeepWalk) read the cache as a sequence of token lists. Other embedders (e.g.
-        ``tfidf-lsa``) run ``fit_transform`` on the cache in memory.
+    doc_embedder : DocumentEmbedder, TfidfLsaEmbedder, a ConcatEmbedder of them, or another embedder
+        Fitted in place, with the stage's own arithmetic, so it can ``transform`` new documents:
+
+        - :class:`~textcluster.embed.pooling.DocumentEmbedder`: word vectors trained on the cache (Word2Vec by
+          :func:`train_word2vec_from_cache`; GloVe, DeepWalk read the cache as a sequence of token lists),
+          weights from the cache's counts (``set_weights``), pooled block by block (``fit_component``,
+          ``finish``);
+        - :class:`~textcluster.embed.lsa.TfidfLsaEmbedder`: vocabulary and idf from the cache's document
+          frequencies (``set_vocabulary``), the SVD fitted on the TF-IDF rows of at most ``max_fit_rows``
+          documents (``fit_rows``, ``fit_svd``), every block projected (``project``);
+        - :class:`~textcluster.embed.pooling.ConcatEmbedder` of those: each part fitted first, then written
+          into its columns of one memmap, then the rows combined in place (``combine``).
+
+        Any other embedder runs ``fit_transform`` on the cache in memory.
     out : path, optional
         float32 ``.npy`` file for the vectors (memory-mapped); default ``vectors.npy`` in the cache folder.
     block_mapper : callable, optional
@@ -133,23 +141,62 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
 
     Returns
     -------
-    X : float32 array (n_docs, d), a read-write memmap for word embedders.
+    X : float32 array (n_docs, d), a read-write memmap for the embedders above.
     """
     from sklearn.base import clone
 
-    from .embed.pooling import DocumentEmbedder
+    from .embed.lsa import TfidfLsaEmbedder
+    from .embed.pooling import ConcatEmbedder, DocumentEmbedder
+    from .embed.sentence import AutoEmbedder
+
+    if isinstance(doc_embedder, AutoEmbedder):  # the default: decide by the cache's token count, then stream that
+        return embed_from_cache(doc_embedder.choose(cache.n_tokens), cache, out, block_mapper=block_mapper,
+                                block_docs=block_docs, progress=progress)
+    concat = isinstance(doc_embedder, ConcatEmbedder)
+    if concat:
+        doc_embedder._check()
+    parts = [clone(e) for e in doc_embedder.embedders] if concat else [doc_embedder]
+    if not all(isinstance(p, (DocumentEmbedder, TfidfLsaEmbedder)) for p in parts):
+        return np.asarray(doc_embedder.fit_transform(cache), dtype=np.float32)
+    if concat:
+        doc_embedder.embedders_ = parts
+    t0 = time.perf_counter()
+    spans = [(s, min(s + block_docs, cache.n_docs)) for s in range(0, cache.n_docs, block_docs)]
+    # every part is fitted before the vectors are written, so a fit's temporaries never meet the vectors
+    fitted = [_fit_words(p, cache) if isinstance(p, DocumentEmbedder) else _fit_lsa(p, cache, spans)
+              for p in parts]
+    t_fit = time.perf_counter() - t0
+    out = Path(out) if out is not None else cache.path / "vectors.npy"
+    dims = [d for d, _ in fitted]
+    X = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(cache.n_docs, sum(dims)))
+    cols = np.cumsum([0] + dims)
+    for i, (p, (_, state)) in enumerate(zip(parts, fitted)):
+        view = X[:, cols[i]:cols[i + 1]] if concat else X
+        last = i == len(parts) - 1
+        if isinstance(p, DocumentEmbedder):
+            _write_words(p, cache, view, spans, state, block_mapper, progress if last else None)
+        else:
+            _write_lsa(p, cache, view, spans, state, progress if last else None)
+    if concat:
+        doc_embedder.n_empty_ = doc_embedder.combine([X[:, cols[i]:cols[i + 1]] for i in range(len(parts))], X)
+    X.flush()
+    logger.info("embed: fit %.2f s, document vectors %.2f s", t_fit, time.perf_counter() - t0 - t_fit)
+    return X
+
+
+def _fit_words(de, cache: TokenCache) -> tuple[int, np.ndarray]:
+    """Train a DocumentEmbedder's word vectors on the cache and set its weights; (dimension, cache id -> row)."""
+    from sklearn.base import clone
+
     from .embed.word2vec import Word2VecEmbedder
 
-    if not isinstance(doc_embedder, DocumentEmbedder):
-        return np.asarray(doc_embedder.fit_transform(cache), dtype=np.float32)
-    de = doc_embedder
     we = Word2VecEmbedder() if de.word_embedder is None else clone(de.word_embedder)
     t0 = time.perf_counter()
     if type(we) is Word2VecEmbedder:
         train_word2vec_from_cache(we, cache)
     else:
         we.fit(cache)
-    t_words = time.perf_counter() - t0
+    logger.info("embed: word vectors %.2f s", time.perf_counter() - t0)
     de.word_embedder_ = we
     kv = we.wv_
     remap = np.full(len(cache.words), -1, dtype=np.int64)
@@ -165,11 +212,14 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
     de.set_weights(counts=np.where(known, cache.counts[np.maximum(kv_of, 0)], 0),
                    df=np.where(known, cache.df[np.maximum(kv_of, 0)], 0), n_docs=cache.n_docs,
                    n_tokens=cache.n_tokens)
-    out = Path(out) if out is not None else cache.path / "vectors.npy"
-    X = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(cache.n_docs, kv.vector_size))
+    return kv.vector_size, remap
+
+
+def _write_words(de, cache: TokenCache, X: np.ndarray, spans, remap: np.ndarray, block_mapper, progress) -> None:
+    """Pool every block into ``X`` (n, d), then the stage's ``fit_component`` and ``finish``."""
+    kv = de.word_embedder_.wv_
     shared = (remap, np.asarray(kv.vectors, dtype=np.float32), de.word_weights_,
               de.normalize and de.pooling != "sif")
-    spans = [(s, min(s + block_docs, cache.n_docs)) for s in range(0, cache.n_docs, block_docs)]
     blocks = (cache.token_ids(s, e) for s, e in spans)
     for (s, e), Xb in zip(spans, (block_mapper or _local_blocks)(blocks, shared)):
         X[s:e] = Xb
@@ -180,9 +230,42 @@ def embed_from_cache(doc_embedder, cache: TokenCache, out: str | os.PathLike | N
         for s, e in spans:
             X[s:e] = de.finish(np.array(X[s:e]))
     de.n_empty_ = sum(int((np.abs(X[s:e]).sum(axis=1) == 0).sum()) for s, e in spans)
-    X.flush()
-    logger.info("embed: word vectors %.2f s, pooling %.2f s", t_words, time.perf_counter() - t0 - t_words)
-    return X
+
+
+def _fit_lsa(lsa, cache: TokenCache, spans) -> tuple[int, np.ndarray | None]:
+    """Fit a TfidfLsaEmbedder from the cache: vocabulary and idf from its statistics, the SVD on the TF-IDF
+    rows of :meth:`fit_rows`. Returns (dimension, the vectors of all documents when the SVD saw them all)."""
+    from scipy.sparse import vstack
+
+    lsa.set_vocabulary(cache.words, cache.df, cache.n_docs)
+    rows = lsa.fit_rows(cache.n_docs)
+    blocks = []
+    for s, e in spans:
+        docs = cache[s:e]
+        if rows is not None:
+            docs = [docs[i - s] for i in rows[np.searchsorted(rows, s):np.searchsorted(rows, e)].tolist()]
+        blocks.append(lsa.vectorizer_.transform(docs))
+    T = vstack(blocks, format="csr")
+    X = lsa.fit_svd(T, n_docs=cache.n_docs)
+    if X is not None:
+        lsa.n_empty_ = int((T.getnnz(axis=1) == 0).sum())
+    return lsa.svd_.n_components, X
+
+
+def _write_lsa(lsa, cache: TokenCache, X: np.ndarray, spans, fitted: np.ndarray | None, progress) -> None:
+    """Write the LSA vectors into ``X`` (n, k): those of the fit, or every block's TF-IDF rows projected."""
+    n_empty = 0
+    for s, e in spans:
+        if fitted is not None:
+            X[s:e] = fitted[s:e]
+        else:
+            T = lsa.vectorizer_.transform(cache[s:e])
+            n_empty += int((T.getnnz(axis=1) == 0).sum())
+            X[s:e] = lsa.project(T)
+        if progress:
+            progress(e - s)
+    if fitted is None:
+        lsa.n_empty_ = n_empty
 
 
 # -- topics ---------------------------------------------------------------------------------------------------

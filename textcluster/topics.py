@@ -89,6 +89,32 @@ def text_snippet(text: str, chars: int = 200) -> str:
     return flat if len(flat) <= chars else flat[:chars].rstrip() + "…"
 
 
+#: rows per block where document vectors are read block by block (they may be a large memmap)
+_ROWS = 8192
+
+
+def cluster_sums(X, cluster: np.ndarray, n_clusters: int, *, unit: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum of the rows of ``X`` (n, d) in each cluster, read :data:`_ROWS` rows at a time (float64).
+
+    ``cluster`` (n,) holds each row's cluster index in ``0..n_clusters-1``, or -1 to leave the row out; with
+    ``unit``, rows are scaled to unit length first (zero rows stay zero). Returns (sums (c, d) float64,
+    rows per cluster (c,), row norms (n,) float32)."""
+    n = len(cluster)
+    sums = np.zeros((n_clusters, np.shape(X)[1]), dtype=np.float64)
+    norms = np.empty(n, dtype=np.float32)
+    for s in range(0, n, _ROWS):
+        B = np.asarray(X[s:s + _ROWS], dtype=np.float64)
+        norms[s:s + _ROWS] = np.linalg.norm(B, axis=1)
+        if unit:
+            B /= np.where(norms[s:s + _ROWS] > 0, norms[s:s + _ROWS], 1)[:, None]
+        c = cluster[s:s + _ROWS]
+        ok = np.flatnonzero(c >= 0)
+        sums += csr_matrix((np.ones(len(ok)), (c[ok], ok)), shape=(n_clusters, len(c))) @ B
+    counts = np.bincount(cluster[cluster >= 0], minlength=n_clusters)
+    return sums, counts, norms
+
+
 def representative_documents(X: np.ndarray, labels: Sequence[int], *, n: int = 3,
                              membership: np.ndarray | None = None) -> dict[int, list[int]]:
     """Indices of each cluster's ``n`` most representative documents; noise included.
@@ -97,14 +123,20 @@ def representative_documents(X: np.ndarray, labels: Sequence[int], *, n: int = 3
     default by cosine similarity to the cluster's mean vector. Documents without a vector come last.
     """
     labels = np.asarray(labels)
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1)
-    Xn = X / np.where(norms > 0, norms, 1)[:, None]
+    ids, inverse = np.unique(labels, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    # X may be a large memmap: each cluster's mean unit vector, then each document's cosine to it, by row blocks
+    sums, counts, norms = cluster_sums(X, inverse, len(ids), unit=True)
+    centres = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    all_sims = np.empty(len(labels), dtype=np.float32)
+    for s in range(0, len(labels), _ROWS):
+        B = np.asarray(X[s:s + _ROWS], dtype=np.float32)
+        B = B / np.where(norms[s:s + _ROWS] > 0, norms[s:s + _ROWS], 1)[:, None]
+        all_sims[s:s + _ROWS] = np.einsum("ij,ij->i", B, centres[inverse[s:s + _ROWS]])
     out = {}
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        centre = Xn[idx].mean(axis=0)
-        sims = Xn[idx] @ centre
+    for ci, c in enumerate(ids):
+        idx = np.flatnonzero(inverse == ci)
+        sims = all_sims[idx]
         sims[norms[idx] == 0] = -np.inf
         if membership is not None and c >= 0:
             order = np.lexsort((-sims, -np.asarray(membership, dtype=np.float64)[idx]))[:n]

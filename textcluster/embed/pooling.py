@@ -179,15 +179,21 @@ class DocumentEmbedder(TransformerMixin, BaseEstimator):
         self.pc_ = None
         if self.pooling != "sif":
             return
-        from sklearn.decomposition import TruncatedSVD
+        from sklearn.utils import check_array
+        from sklearn.utils.extmath import randomized_svd, svd_flip
 
-        ok = np.flatnonzero(np.abs(X).sum(axis=1) > 0)
+        ok = np.flatnonzero(np.concatenate([np.abs(X[s:s + _BLOCK]).sum(axis=1) > 0
+                                            for s in range(0, len(X), _BLOCK)] or [np.zeros(0, bool)]))
         if len(ok) < 2:
             return
         if len(ok) > self.max_component_rows:
             ok = np.sort(np.random.default_rng(0).choice(ok, self.max_component_rows, replace=False))
-        svd = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[ok])
-        self.pc_ = svd.components_[0].astype(np.float32)
+        # = TruncatedSVD(n_components=1, n_iter=7, random_state=0).fit(X[ok]).components_[0], bit for bit,
+        # without its explained-variance pass (temporaries twice the sample's size)
+        U, _, VT = randomized_svd(check_array(X[ok], dtype=[np.float64, np.float32]), 1, n_iter=7,
+                                  n_oversamples=10, power_iteration_normalizer="auto", random_state=0,
+                                  flip_sign=False)
+        self.pc_ = svd_flip(U, VT, u_based_decision=False)[1][0].astype(np.float32)
 
     def _pool(self, token_docs) -> np.ndarray:
         kv = self.wv_
@@ -297,21 +303,33 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
                              f"{self.weights!r}")
         return w
 
-    def _combine(self, blocks: list[np.ndarray]) -> np.ndarray:
+    def combine(self, blocks: list[np.ndarray], out: np.ndarray) -> int:
+        """Write the concatenation of the blocks' vectors (each (n, d_i)) into ``out`` (n, sum d_i) float32,
+        16,384 rows at a time (float64 temporaries stay the size of a row block; ``out`` may hold the blocks
+        themselves, e.g. column ranges of one memmap, and is then overwritten in place). Returns the number of
+        all-zero rows."""
         w = self._check()
-        parts = []
-        for X, wi in zip(blocks, w):
-            X = np.asarray(X, dtype=np.float64)
+        n_empty, step = 0, _BLOCK // 4
+        for s in range(0, len(out), step):
+            parts = []
+            for X, wi in zip(blocks, w):
+                X = np.array(X[s:s + step], dtype=np.float64)
+                norms = np.linalg.norm(X, axis=1)
+                ok = norms > 0
+                X[ok] /= norms[ok, None]
+                parts.append(X * np.sqrt(wi))
+            X = np.hstack(parts)
             norms = np.linalg.norm(X, axis=1)
             ok = norms > 0
             X[ok] /= norms[ok, None]
-            parts.append(X * np.sqrt(wi))
-        X = np.hstack(parts)
-        norms = np.linalg.norm(X, axis=1)
-        ok = norms > 0
-        X[ok] /= norms[ok, None]
-        self.n_empty_ = int((~ok).sum())
-        return X.astype(np.float32)
+            n_empty += int((~ok).sum())
+            out[s:s + step] = X
+        return n_empty
+
+    def _combine(self, blocks: list[np.ndarray]) -> np.ndarray:
+        out = np.empty((len(blocks[0]), sum(np.shape(b)[1] for b in blocks)), dtype=np.float32)
+        self.n_empty_ = self.combine(blocks, out)
+        return out
 
     @property
     def wv_(self):

@@ -151,8 +151,13 @@ class AutoEmbedder(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, token_docs, y=None) -> np.ndarray:
-        n = getattr(token_docs, "n_tokens", None)
-        n = int(n) if n is not None else count_tokens(token_docs)
+        n = getattr(token_docs, "n_tokens", None)  # a streaming TokenCache knows its token count
+        self.choose(int(n) if n is not None else count_tokens(token_docs))
+        return np.asarray(self.embedder_.fit_transform(token_docs), dtype=np.float32)
+
+    def choose(self, n: int):
+        """Decide for a collection of ``n`` tokens: sets ``chosen_``, ``reason_``, ``n_tokens_`` and an unfitted
+        ``embedder_`` (the streaming path then fits that one from its token cache); returns ``embedder_``."""
         self.n_tokens_ = n
         small = n < self.small_tokens
         fits = self.small is not None or self.lang in SENTENCE_MODELS["minilm"][2]
@@ -176,7 +181,7 @@ class AutoEmbedder(TransformerMixin, BaseEstimator):
                                 "are trained on the collection (noisy on so little text; clusters lean on shared "
                                 "words). Pass a GloVe/word2vec vectors file for this language as --embedding PATH")
         self.embedder_ = clone(est)
-        return np.asarray(self.embedder_.fit_transform(token_docs), dtype=np.float32)
+        return self.embedder_
 
     def transform(self, token_docs) -> np.ndarray:
         check_fitted(self, "embedder_")

@@ -60,6 +60,7 @@ def _knn_cosine(Q: np.ndarray, R: np.ndarray, k: int, *, exclude_self: bool, chu
 
     Qt, Rt = torch.from_numpy(np.ascontiguousarray(Q, dtype=np.float32)), \
         torch.from_numpy(np.ascontiguousarray(R, dtype=np.float32))
+    chunk = max(1, min(chunk, (1 << 24) // max(len(R), 1)))  # a (chunk, nr) block of at most 64 MB
     idx, sim = [], []
     with torch.no_grad():
         for start in range(0, len(Qt), chunk):
