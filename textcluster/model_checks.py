@@ -6,19 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .embed.pooling import nested_embedders
 from .errors import ModelFileError
 
 __all__ = ["check_consistency"]
-
-
-def _embedders(obj, depth: int = 0):
-    """``obj`` and the embedders nested in it (ConcatEmbedder parts, DocumentEmbedder's word embedder)."""
-    yield obj
-    if depth < 3:
-        for child in [getattr(obj, "word_embedder_", None), getattr(obj, "embedder_", None),
-                      *(getattr(obj, "embedders_", None) or [])]:
-            if child is not None:
-                yield from _embedders(child, depth + 1)
 
 
 def check_consistency(model) -> None:
@@ -42,7 +33,7 @@ def check_consistency(model) -> None:
     if not isinstance(getattr(model, "doc_ids_", None), list) or not all(isinstance(i, str) for i in model.doc_ids_):
         fail("document ids are malformed")
     probe: list[str] = []
-    for e in _embedders(model.embedder_):
+    for e in nested_embedders(model.embedder_):
         wv = getattr(e, "wv_", None)
         if wv is not None:
             size = getattr(e, "vector_size", None)

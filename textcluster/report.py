@@ -47,22 +47,15 @@ def clustering_metrics(X: np.ndarray, labels: np.ndarray, labels_true: Sequence 
     return m
 
 
-def _parts(embedder):
-    """``embedder`` and the fitted embedders inside it (AutoEmbedder's choice, ConcatEmbedder blocks, ...)."""
-    yield embedder
-    for child in [getattr(embedder, "embedder_", None), *(getattr(embedder, "embedders_", None) or [])]:
-        if child is not None:
-            yield from _parts(child)
-
-
 def describe_choices(model) -> dict:
     """What the fitted :class:`~textcluster.pipeline.TextClusterer` ``model`` chose by itself, and why:
     ``{"embedder": what ran, "reason": str, "n_tokens": int, "small_collection": bool, "word_vectors": {class:
     settings that were "auto"}, "clusterer": str, "note": str}``. Goes into metrics.json as ``choice``; the CLI
     prints the note (empty when there is nothing to say)."""
+    from .embed.pooling import nested_embedders
     from .embed.sentence import SMALL_TOKENS
 
-    parts = list(_parts(model.embedder_))
+    parts = list(nested_embedders(model.embedder_))
     auto = next((p for p in parts if hasattr(p, "chosen_")), None)
     trainers = [p.word_embedder_ for p in parts if getattr(p, "word_embedder_", None) is not None]
     n_tokens = getattr(auto, "n_tokens_", None) or next((t.n_tokens_ for t in trainers if hasattr(t, "n_tokens_")),

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..errors import InputError, check_fitted
 
-__all__ = ["POOLING_METHODS", "pool_vectors", "pool_ids", "DocumentEmbedder", "ConcatEmbedder"]
+__all__ = ["POOLING_METHODS", "pool_vectors", "pool_ids", "DocumentEmbedder", "ConcatEmbedder", "nested_embedders"]
 
 logger = logging.getLogger(__name__)
 
@@ -352,3 +352,15 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
     def transform(self, token_docs: Sequence[Sequence[str]]) -> np.ndarray:
         check_fitted(self, "embedders_")
         return self._combine([e.transform(token_docs) for e in self.embedders_])
+
+
+def nested_embedders(obj, *, max_depth: int = 3):
+    """``obj`` and the fitted embedders inside it, depth first: an AutoEmbedder's choice (``embedder_``), a
+    ConcatEmbedder's blocks (``embedders_``), a DocumentEmbedder's word embedder (``word_embedder_``); at most
+    ``max_depth`` levels down (the default pipeline nests three: auto -> concat -> pooling -> word2vec)."""
+    yield obj
+    if max_depth > 0:
+        for child in [getattr(obj, "word_embedder_", None), getattr(obj, "embedder_", None),
+                      *(getattr(obj, "embedders_", None) or [])]:
+            if child is not None:
+                yield from nested_embedders(child, max_depth=max_depth - 1)
