@@ -97,10 +97,10 @@ def test_pipeline_not_fitted_error_is_both_kinds():
 def test_nested_params_reach_every_stage_and_survive_clone():
     m = TextClusterer(k=4)
     params = m.get_params(deep=True)
-    # the default embedder is "auto": word2vec+tfidf-lsa (its "corpus" part) or the sentence model (small)
-    w, lsa = "embedder__corpus__word2vec__word_embedder__window", "embedder__corpus__tfidf-lsa__n_components"
-    assert {"embedder__corpus__word2vec__pooling", w, lsa, "embedder__small_tokens", "clusterer__n_init"} <= set(params)
-    assert "clusterer__k" not in params and "embedder__corpus__word2vec__word_embedder__random_state" not in params
+    # the default embedder is "auto": ppmi+tfidf-lsa (its "corpus" part) or the sentence model (small)
+    w, lsa = "embedder__corpus__ppmi__word_embedder__window", "embedder__corpus__tfidf-lsa__n_components"
+    assert {"embedder__corpus__ppmi__pooling", w, lsa, "embedder__small_tokens", "clusterer__n_init"} <= set(params)
+    assert "clusterer__k" not in params and "embedder__corpus__ppmi__word_embedder__random_state" not in params
     c = clone(m).set_params(**{w: 3, lsa: 20}, clusterer__n_init=2, reducer="pca", reducer__n_components=7)
     assert m.embedder == "auto"  # the original is untouched
     assert c.get_params()[w] == 3 and c.get_params()["clusterer__n_init"] == 2

@@ -5,8 +5,8 @@ from .cache import TokenCache, build_token_cache
 from .cluster import HDBSCANClusterer, KMeansClusterer, MiniBatchKMeansClusterer
 from .corpus import Corpus, Document, read_corpus
 from .cooccurrence import CooccurrenceCounter
-from .embed import (DeepWalkEmbedder, DocumentEmbedder, GloVeEmbedder, PretrainedEmbedder, TfidfLsaEmbedder,
-                    Word2VecEmbedder, load_vectors, nearest_words, save_vectors)
+from .embed import (DeepWalkEmbedder, DocumentEmbedder, GloVeEmbedder, PpmiSvdEmbedder, PretrainedEmbedder,
+                    TfidfLsaEmbedder, Word2VecEmbedder, load_vectors, nearest_words, save_vectors)
 from . import registry
 from .registry import make_clusterer, make_embedder, make_method, make_reducer
 from .errors import InputError, NotFittedError, TextclusterWarning
@@ -29,7 +29,7 @@ __all__ = [
     "Corpus", "Document", "read_corpus",
     "SpacyTokenizer",
     "Word2VecEmbedder", "DocumentEmbedder", "TfidfLsaEmbedder", "make_embedder",
-    "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "CooccurrenceCounter",
+    "GloVeEmbedder", "DeepWalkEmbedder", "PpmiSvdEmbedder", "PretrainedEmbedder", "CooccurrenceCounter",
     "load_vectors", "save_vectors", "nearest_words",
     "KMeansClusterer", "HDBSCANClusterer", "MiniBatchKMeansClusterer", "make_clusterer",
     "TokenCache", "build_token_cache",

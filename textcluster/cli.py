@@ -49,9 +49,9 @@ def _embedding_option(default: str):
             return value
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(embedder_names())} (or several joined by '+'), "
                                  "nor an existing vectors file (GloVe or word2vec, text or binary)")
-    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (auto: word2vec+tfidf-lsa "
+    return typer.Option(default, help=f"Document vectors: {'|'.join(embedder_names())} (auto: ppmi+tfidf-lsa "
                         "from 50,000 tokens on, below that minilm when textcluster[sentence] is installed and the "
-                        "text is English; word2vec, glove, deepwalk are trained on the corpus; tfidf-lsa = TF-IDF + "
+                        "text is English; ppmi, word2vec, glove, deepwalk are trained on the corpus; tfidf-lsa = TF-IDF + "
                         "truncated SVD; minilm = the local all-MiniLM-L6-v2), the path of a pretrained "
                         "GloVe/word2vec vectors file, or several joined by '+' (concatenated, e.g. "
                         "word2vec+tfidf-lsa).", callback=check)
@@ -237,7 +237,7 @@ def compare_cmd(
     out: Path = typer.Option(Path("compare"), "--out", "-o", help="Output directory for compare.csv and "
                                                                   "compare.json (replaced atomically)."),
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Comma-separated embedding names or "
-                                             "'all' (default: word2vec+tfidf-lsa,tfidf-lsa)."),
+                                             "'all' (default: auto,tfidf-lsa)."),
     reducers: Optional[str] = typer.Option(None, "--reducers", help="Comma-separated reducer names or 'all' "
                                            "(default: auto,pca; auto = UMAP before HDBSCAN, none otherwise)."),
     algorithms: Optional[str] = typer.Option(None, "--algorithms", help="Comma-separated algorithm names or "

@@ -222,7 +222,7 @@ def compare_pipelines(docs: Iterable, *, labels: Sequence | None = None, embeddi
         Names from :mod:`textcluster.registry` (embedders, reducers plus ``"auto"``: UMAP before HDBSCAN,
         nothing before the others, as in :class:`TextClusterer`; the table's ``reduced_with`` column says
         which ran; clusterers); None = the defaults
-        (word2vec + tfidf-lsa, auto + pca, kmeans + hdbscan).
+        (auto + tfidf-lsa, auto + pca, kmeans + hdbscan).
     ks : list of int, optional
         Cluster counts for algorithms that take one; default :func:`default_ks`.
     embedding_params, reduce_params, cluster_params : dict name -> dict of parameters, optional

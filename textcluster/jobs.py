@@ -74,13 +74,11 @@ def word_embedder_params(embedding: str, *, vector_size: int = 100, window: Opti
                          epochs: Optional[int] = None, min_count: Optional[int] = None, workers: int = 1) -> dict:
     """Parameters for the word embedder(s) of ``embedding`` (none for tfidf-lsa / files).
 
-    For a combination (``word2vec+tfidf-lsa``) they go to each word-embedder part (``make_embedder``).
+    For a combination (``ppmi+tfidf-lsa``) they go to each word-embedder part that takes them (``make_embedder``).
     ``epochs`` is passed when given; otherwise a single word2vec/GloVe records its "auto" default, while
     DeepWalk and combinations keep each trainer's own default.
     """
-    from .registry import word_embedder_names
-
-    from .registry import CORPUS_EMBEDDER
+    from .registry import CORPUS_EMBEDDER, accepted_params, word_embedder_names
 
     words = word_embedder_names()
     parts = [embedding] if embedding in words else (CORPUS_EMBEDDER if embedding == "auto" else embedding).split("+")
@@ -93,7 +91,7 @@ def word_embedder_params(embedding: str, *, vector_size: int = 100, window: Opti
         params["epochs"] = epochs
     elif embedding in ("word2vec", "glove"):
         params["epochs"] = "auto"
-    return params
+    return accepted_params(embedding, params) if embedding in words else params
 
 
 def _vector_report(embedder) -> dict:
@@ -229,7 +227,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
             wv = getattr(model.embedder_, "wv_", None)
             if wv is None:  # "auto" chose the sentence model for a small collection: no word vectors
                 raise InputError("--save-vectors: this run used no word vectors (the default chose the sentence "
-                                 "model for a small collection); pass --embedding word2vec+tfidf-lsa to train them")
+                                 "model for a small collection); pass --embedding ppmi+tfidf-lsa to train them")
             _save_vectors(wv, save_vectors, inputs=[input])
         metrics["n_split_docs"] = int(getattr(model.tokenizer_, "n_split_", 0))  # over spaCy's max_length
         metrics["algorithm"] = model.algorithm_  # what ran (e.g. minibatch-kmeans)

@@ -85,9 +85,10 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     k : int
         Number of clusters, passed to every stage that takes a ``k`` (KMeans, DEC, ...); HDBSCAN finds its own.
     embedder : str or estimator
-        Token lists (n,) -> document vectors (n, d). Default ``registry.DEFAULT_EMBEDDER``
-        (``"word2vec+tfidf-lsa"``: skip-gram vectors trained on the corpus, SIF-pooled, beside TF-IDF + LSA).
-        A name from ``textcluster.registry.names("embedder")`` (``"word2vec"``, ``"glove"``, ``"deepwalk"``,
+        Token lists (n,) -> document vectors (n, d). Default ``registry.DEFAULT_EMBEDDER`` (``"auto"``: on
+        50,000+ tokens ``"ppmi+tfidf-lsa"``, word vectors factorised from the corpus's co-occurrences, SIF-pooled,
+        beside TF-IDF + LSA; below that the local sentence model when installed).
+        A name from ``textcluster.registry.embedder_names()`` (``"ppmi"``, ``"word2vec"``, ``"glove"``, ``"deepwalk"``,
         ``"tfidf-lsa"``), the path of a GloVe/word2vec vectors file, names joined by ``+`` (concatenated,
         e.g. ``"word2vec+tfidf-lsa"``), or any estimator with ``fit_transform(token_docs)`` /
         ``transform(token_docs)`` (e.g. ``make_embedder("glove", pooling="tfidf", window=10)``).

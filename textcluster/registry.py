@@ -30,7 +30,7 @@ from .errors import InputError
 
 __all__ = ["DEFAULT_EMBEDDER", "CORPUS_EMBEDDER", "KINDS", "register", "unregister", "names", "factory", "build", "name_of", "is_estimator", "embedder_names",
            "make_embedder", "make_reducer", "make_clusterer", "make_method", "resolve_reducer",
-           "resolve_clusterer", "word_embedder_names", "LARGE_N", "is_embedding_name", "is_vectors_path", "takes_param"]
+           "resolve_clusterer", "word_embedder_names", "accepted_params", "LARGE_N", "is_embedding_name", "is_vectors_path", "takes_param"]
 
 KINDS = ("word_vectors", "embedder", "reducer", "clusterer", "method")
 
@@ -39,6 +39,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "word2vec": "textcluster.embed.word2vec:Word2VecEmbedder",
         "glove": "textcluster.embed.glove:GloVeEmbedder",
         "deepwalk": "textcluster.embed.deepwalk:DeepWalkEmbedder",
+        "ppmi": "textcluster.embed.ppmi:PpmiSvdEmbedder",
     },
     "embedder": {
         "tfidf-lsa": "textcluster.embed.lsa:TfidfLsaEmbedder",
@@ -77,7 +78,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
 #: lexical view) on collections of 50,000+ tokens and the local sentence model ("minilm", the [sentence] extra)
 #: below that when installed (docs/benchmarks.md, "The default against both peers on every corpus")
 DEFAULT_EMBEDDER = "auto"
-CORPUS_EMBEDDER = "word2vec+tfidf-lsa"
+CORPUS_EMBEDDER = "ppmi+tfidf-lsa"
 
 #: aliases accepted where a name is: "none" = "passthrough" (the CLI's --reduce none)
 _ALIASES = {("reducer", "none"): "passthrough"}
@@ -190,6 +191,17 @@ def is_embedding_name(name) -> bool:
     return len(parts) > 1 and all(p in embedder_names() or is_vectors_path(p) for p in parts)
 
 
+def accepted_params(name: str, params: dict) -> dict:
+    """The part of ``params`` that the word-vector trainer ``name`` takes (a combination's shared settings,
+    e.g. ``epochs``, go only to the trainers that have them: ppmi has no epochs nor workers)."""
+    import inspect
+
+    sig = inspect.signature(factory("word_vectors", name))
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return params
+    return {k: v for k, v in params.items() if k in sig.parameters}
+
+
 def make_embedder(name: str, *, pooling: str = "sif", **params):
     """A document embedder from its name.
 
@@ -199,8 +211,8 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
         ``"auto"`` (the default: :data:`CORPUS_EMBEDDER` on collections of 50,000+ tokens, the local sentence
         model below that when installed; ``params`` go to the former), a registered embedder (``word2vec``,
         ``glove``, ``deepwalk``: word vectors pooled with ``pooling``; ``tfidf-lsa``; ``minilm``), the path of a pretrained GloVe/word2vec vectors file, or several of those joined by
-        ``+`` (e.g. ``"word2vec+tfidf-lsa"``): a :class:`~textcluster.embed.ConcatEmbedder` of them; ``params``
-        then go to every word embedder of the combination.
+        ``+`` (e.g. ``"ppmi+tfidf-lsa"``): a :class:`~textcluster.embed.ConcatEmbedder` of them; ``params``
+        then go to every word embedder of the combination that takes them.
     pooling : {"sif", "tfidf", "mean"}
         Pooling of word vectors into document vectors (word embedders only).
     **params
@@ -220,8 +232,8 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
             raise InputError(f"embedding {name!r} names a part twice")
         words = word_embedder_names()
         seed = {k: params.pop(k) for k in ("random_state",) if k in params}  # the seed goes to every part
-        return ConcatEmbedder([make_embedder(p, pooling=pooling, **seed, **(params if p in words else {}))
-                               for p in parts], names=[os.path.basename(p) for p in parts])
+        return ConcatEmbedder([make_embedder(p, pooling=pooling, **seed,
+                                             **(accepted_params(p, params) if p in words else {})) for p in parts], names=[os.path.basename(p) for p in parts])
     is_file = is_vectors_path(name)
     if not is_file and name not in embedder_names():
         raise InputError(f"unknown embedding {name!r}; choose one of {', '.join(embedder_names())} "

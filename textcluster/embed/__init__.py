@@ -10,6 +10,7 @@ from __future__ import annotations
 from .deepwalk import DeepWalkEmbedder
 from .glove import GloVeEmbedder
 from .lsa import TfidfLsaEmbedder
+from .ppmi import PpmiSvdEmbedder
 from .pooling import POOLING_METHODS, ConcatEmbedder, DocumentEmbedder, pool_vectors
 from .pretrained import PretrainedEmbedder, load_vectors, nearest_words, save_vectors
 from .sentence import AutoEmbedder, SentenceEmbedder
@@ -17,4 +18,4 @@ from .word2vec import Word2VecEmbedder
 
 __all__ = ["Word2VecEmbedder", "GloVeEmbedder", "DeepWalkEmbedder", "PretrainedEmbedder", "DocumentEmbedder",
            "TfidfLsaEmbedder", "pool_vectors", "load_vectors", "save_vectors", "nearest_words", "ConcatEmbedder",
-           "POOLING_METHODS", "AutoEmbedder", "SentenceEmbedder"]
+           "POOLING_METHODS", "AutoEmbedder", "SentenceEmbedder", "PpmiSvdEmbedder"]

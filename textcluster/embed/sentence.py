@@ -114,7 +114,7 @@ class AutoEmbedder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     corpus : estimator, optional
-        Embedder for collections of ``small_tokens`` tokens or more (default ``make_embedder("word2vec+tfidf-lsa")``).
+        Embedder for collections of ``small_tokens`` tokens or more (default ``make_embedder(registry.CORPUS_EMBEDDER)``).
     small : estimator, optional
         Embedder below that (default :class:`SentenceEmbedder`, when installed).
     small_tokens : int
@@ -139,12 +139,9 @@ class AutoEmbedder(TransformerMixin, BaseEstimator):
     def _corpus(self):
         if self.corpus is not None:
             return self.corpus
-        from .lsa import TfidfLsaEmbedder
-        from .pooling import ConcatEmbedder, DocumentEmbedder
-        from .word2vec import Word2VecEmbedder
+        from ..registry import CORPUS_EMBEDDER, make_embedder
 
-        return ConcatEmbedder([DocumentEmbedder(Word2VecEmbedder()), TfidfLsaEmbedder()],
-                              names=["word2vec", "tfidf-lsa"])
+        return make_embedder(CORPUS_EMBEDDER)
 
     def fit(self, token_docs, y=None) -> "AutoEmbedder":
         self.fit_transform(token_docs)
