@@ -71,3 +71,39 @@ def test_bad_embedder_arguments():
         Word2VecEmbedder().fit([[], []])
     with pytest.raises(InputError, match="vector_size"):
         Word2VecEmbedder(vector_size=0).fit([["a"]])
+
+
+def test_ppmi_svd_vectors_follow_shared_contexts_and_are_seeded():
+    """Words that share contexts get close vectors; the same seed gives the same vectors, any seed the same
+    geometry (the SVD is exact up to sign and rotation inside equal singular values)."""
+    from textcluster import PpmiSvdEmbedder
+
+    rng = np.random.default_rng(0)
+    topics = [["cat", "dog", "pet", "fur", "vet"], ["stock", "bond", "bank", "loan", "rate"]]
+    docs = [list(rng.choice(topics[i % 2], 12)) for i in range(200)]
+    a = PpmiSvdEmbedder(vector_size=8, window=4, shift=1.0, random_state=3).fit(docs)
+    b = PpmiSvdEmbedder(vector_size=8, window=4, shift=1.0, random_state=3).fit(docs)
+    np.testing.assert_array_equal(a.wv_.vectors, b.wv_.vectors)
+    assert a.wv_.similarity("cat", "dog") > 0.8 > 0.2 > a.wv_.similarity("cat", "bank")
+    assert a.wv_.vectors.shape == (10, 8) and not a.wv_.vectors[:, 9:].any()  # 10 words: at most 9 components
+    assert a.seconds_.keys() == {"cooccurrence", "svd"} and a.min_count_ == 2
+
+
+def test_ppmi_svd_tiny_corpus_and_bad_settings():
+    from textcluster import PpmiSvdEmbedder
+
+    one = PpmiSvdEmbedder(vector_size=4).fit([["solo"]])  # one word, no pair: a zero vector, no crash
+    assert one.wv_.index_to_key == ["solo"] and not one.wv_.vectors.any()
+    for bad in ({"shift": 0.5}, {"alpha": 0}, {"weighting": "cosine"}, {"eig_power": -1}, {"window": 0}):
+        with pytest.raises(InputError):
+            PpmiSvdEmbedder(**bad).fit([["a", "b"]])
+    with pytest.raises(InputError):
+        PpmiSvdEmbedder().fit([[], []])
+
+
+def test_combination_params_go_only_to_trainers_that_take_them():
+    e = make_embedder("ppmi+word2vec", epochs=2, window=3, workers=1, random_state=0)
+    ppmi, w2v = (part.word_embedder for part in e.embedders)
+    assert ppmi.window == w2v.window == 3 and w2v.epochs == 2 and "epochs" not in ppmi.get_params()
+    with pytest.raises(InputError, match="epochs"):
+        make_embedder("ppmi", epochs=2)  # one trainer named alone: an unknown setting is an error

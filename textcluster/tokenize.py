@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import InputError, TextclusterWarning
 
-__all__ = ["SpacyTokenizer", "tokenize_texts", "map_chunks", "build_nlp", "tokenize_chunk", "resolve_segmenter",
+__all__ = ["SpacyTokenizer", "TokenLists", "tokenize_texts", "map_chunks", "build_nlp", "tokenize_chunk", "resolve_segmenter",
            "SEGMENTERS"]
 
 logger = logging.getLogger(__name__)
@@ -233,8 +233,9 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
         state.pop("nlp_", None)
         return state
 
-    def transform(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> list[list[str]]:
-        """Tokenize ``texts`` (a sequence of str, length n) into n token lists.
+    def transform(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> "TokenLists":
+        """Tokenize ``texts`` (a sequence of str, length n) into n token lists (a :class:`TokenLists`, which
+        also holds ``texts``).
 
         ``progress``, if given, is called with the number of texts finished after each chunk.
         """
@@ -255,23 +256,35 @@ class SpacyTokenizer(TransformerMixin, BaseEstimator):
                 self.n_split_ += n_split
                 if progress:
                     progress(len(chunk))
-            return self._done(out)
+            return self._done(out, texts)
         for chunk, (tokens, n_split) in zip(chunks, map_chunks(tokenize_texts, self._settings(), chunks, workers)):
             out.extend(tokens)
             self.n_split_ += n_split
             if progress:
                 progress(len(chunk))
-        return self._done(out)
+        return self._done(out, texts)
 
-    def _done(self, out: list[list[str]]) -> list[list[str]]:
+    def _done(self, out: list[list[str]], texts: list[str]) -> "TokenLists":
         if self.n_split_:
             logger.warning("%d text(s) longer than max_length=%d characters were split into pieces for spaCy "
                            "(their tokens are kept, in order)", self.n_split_, self.max_length)
-        return out
+        return TokenLists(out, texts)
 
     def __call__(self, text: str) -> list[str]:
         """Tokenize one text."""
         return self.transform([text])[0]
+
+
+class TokenLists(list):
+    """What :meth:`SpacyTokenizer.transform` returns: the n token lists, plus ``texts``, the n documents they
+    came from, for an embedder that reads raw text (the sentence model). A plain list of token lists works
+    everywhere a ``TokenLists`` does (the streaming token cache is one: it keeps no text)."""
+
+    def __init__(self, tokens: Iterable[list[str]] = (), texts: Sequence[str] | None = None):
+        super().__init__(tokens)
+        if texts is not None and len(texts) != len(self):
+            raise ValueError(f"{len(texts)} texts for {len(self)} token lists")
+        self.texts = texts
 
 
 def _keep(t, s: dict, lemmatizer) -> str | None:
