@@ -14,7 +14,8 @@ import pytest
 from sklearn.metrics import normalized_mutual_info_score as nmi
 
 from textcluster import SpacyTokenizer, TextClusterer, make_embedder, read_corpus
-from textcluster.cache import TokenCache, build_token_cache, local_mapper
+from textcluster.cache import TokenCache, local_mapper
+from textcluster.cache_build import build_token_cache
 from textcluster.streaming import embed_from_cache, topics_from_cache, train_word2vec_from_cache
 from textcluster.errors import InputError
 

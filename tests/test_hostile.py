@@ -106,7 +106,7 @@ def _set(cfg, path, value, delete=False):
 
 _DEEP = "__DEEP__"  # replaced by 100,000 nested lists when the config is written (json.dumps would recurse)
 _CODE = ["textcluster.cli:main", "os:system", "builtins:eval", "textcluster.atomic:shutil.rmtree",
-         "textcluster.cli:Terminated"]
+         "textcluster.process:Terminated"]
 
 
 _SWAPS = [None, 1, -1, 2.5, "x", True, [], {}, [1, 2], {"json": None}]

@@ -1,7 +1,8 @@
 """textcluster: group documents by topic with learned embeddings, and images/tables with deep clustering."""
 import logging
 
-from .cache import TokenCache, build_token_cache
+from .cache import TokenCache
+from .cache_build import build_token_cache
 from .cluster import HDBSCANClusterer, KMeansClusterer, MiniBatchKMeansClusterer
 from .corpus import Corpus, Document, read_corpus
 from .cooccurrence import CooccurrenceCounter

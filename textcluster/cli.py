@@ -6,13 +6,10 @@ Exit codes: 0 done, 2 bad input or arguments (one line on stderr), 1 anything el
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import warnings
 from pathlib import Path
 from typing import Optional
 
-import click
 import numpy as np
 import typer
 
@@ -20,7 +17,9 @@ from .embed.pooling import POOLING_METHODS
 from .errors import InputError
 from .registry import DEFAULT_EMBEDDER, embedder_names, names
 
+from .console import print_comparison, print_features, print_summary
 from .jobs import DEFAULT_K
+from .process import run_console
 
 K_HELP = f"Number of clusters (default: the number of label classes when the input has labels, else {DEFAULT_K})."
 
@@ -142,56 +141,7 @@ def cluster_cmd(
     if quiet:
         typer.echo(str(out))
         return
-    _print_summary(model, metrics, out)
-
-
-def _print_summary(model, metrics: dict, out: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from .topics import text_snippet
-
-    console = Console()
-    k_note = f" (k = {metrics['k_from']})" if metrics.get("k_from", "--k") != "--k" else ""
-    table = Table(title=f"{metrics['n_clusters']} clusters{k_note}, {metrics['n_docs']} documents",
-                  title_justify="left")
-    table.add_column("cluster", justify="right")
-    table.add_column("size", justify="right")
-    table.add_column("topic (top words)")
-    table.add_column("most typical document")
-    texts = getattr(model, "texts_", None)
-    shown = model.topics_[:30]
-    names = [text_snippet("noise / empty documents" if t.cluster < 0 else t.label, 36) for t in shown]
-    # cut the example to what the terminal has left (4 columns: 13 characters of borders and padding)
-    room = max(console.width - 13 - 7 - max([4] + [len(str(t.size)) for t in shown])
-               - max([17] + [len(n) for n in names]), 20)
-    for t, name in zip(shown, names):
-        example = text_snippet(texts[t.representatives[0]], room - 1) if texts is not None and t.representatives \
-            else ""
-        table.add_row(str(t.cluster), str(t.size), name, example)
-    if len(model.topics_) > 30:
-        table.add_row("...", "", f"{len(model.topics_) - 30} more in topics.json", "")
-    console.print(table)
-    parts = [f"{key}={metrics[key]:.3f}" for key in ("nmi", "ari", "ami", "acc") if key in metrics]
-    if metrics.get("silhouette") is not None:
-        parts.append(f"silhouette={metrics['silhouette']:.3f}")
-    if metrics["noise_fraction"]:
-        parts.append(f"noise={metrics['noise_fraction']:.1%}")
-    parts.append(f"empty docs={metrics['n_empty_docs']} (cluster -1)" if metrics["n_empty_docs"] else "empty docs=0")
-    if metrics.get("n_blank_lines"):
-        parts.append(f"blank lines skipped={metrics['n_blank_lines']}")
-    if "oov_rate" in metrics:
-        parts.append(f"OOV tokens={metrics['oov_tokens']} ({metrics['oov_rate']:.1%})")
-    if metrics.get("algorithm"):
-        parts.append(f"algorithm={metrics['algorithm']}")
-    parts.append(f"time={metrics['seconds']['total']:.1f}s")
-    parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
-    console.print("  ".join(parts))
-    note = metrics.get("choice", {}).get("note")
-    if note:
-        console.print(f"note: {note}", style="yellow")
-    console.print(f"results written to {out}/ (assignments.csv, topics.json, metrics.json"
-                  f"{', map.html (+ plotly.min.js), map.png' if 'map' in metrics else ''}, model/)")
+    print_summary(model, metrics, out)
 
 
 @app.command("predict")
@@ -273,55 +223,7 @@ def compare_cmd(
     if quiet:
         typer.echo(str(out))
         return
-    _print_comparison(result, input, out)
-
-
-def _print_comparison(result, input: Path, out: Path) -> None:
-    import pandas as pd
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    df = result.table
-    # (column, header): the columns that decide or judge the ranking; all of them are in compare.csv
-    shown = [("rank", "#"), ("embedding", "embedding"), ("reduced_with", "reduce"), ("algorithm", "algorithm"),
-             ("k", "k"), ("n_clusters", "found"), ("noise_fraction", "noise"), ("consensus", "consensus"),
-             ("silhouette", "silh."), ("npmi", "NPMI"), ("nmi", "NMI"), ("acc", "ACC"), ("seconds", "s")]
-    shown = [(c, h) for c, h in shown if c in df]
-    rule = result.settings.get("rule", "consensus")
-    table = Table(title=f"{len(df)} configurations, ranked by {rule} (label-free)", title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
-    for c, h in shown:
-        table.add_column(h, justify="left" if c in ("embedding", "reduced_with", "algorithm") else "right",
-                         no_wrap=True)
-    for _, row in df.head(25).iterrows():
-        cells = []
-        for c, _ in shown:
-            v = row[c]
-            missing = v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v))
-            cells.append("-" if missing else f"{v:.1f}" if c == "seconds" else f"{v:.0%}" if c == "noise_fraction"
-                         else f"{v:.3f}" if isinstance(v, float) else str(v))
-        table.add_row(*cells)
-    console = Console(width=None if sys.stdout.isatty() else 120)  # files and pipes: 120 columns, not 80
-    console.print(table)
-    if len(df) > 25:
-        console.print(f"{len(df) - 25} more rows in {out}/compare.csv")
-    failed = df["error"].notna().sum()
-    if failed:
-        console.print(f"{failed} configurations failed (see compare.csv, column error)")
-    console.print("consensus: mean NMI of a configuration's clusters with every other configuration's (the "
-                  "partition they agree on; higher is better). NPMI: how often a topic's top words occur in the "
-                  "same documents, from -1 (never) through 0 (as often as chance) to 1 (always); short "
-                  "documents share few words, so it is often negative: compare rows, not its sign.",
-                  highlight=False)
-    if result.recommendation.get("chosen_by", "").startswith("nmi"):
-        console.print(f"recommended (best NMI against the labels): {result.command(str(input))}", highlight=False,
-                      soft_wrap=True)
-        console.print(f"label-free pick ({rule}): {result.command(str(input), label_free=True)}", highlight=False,
-                      soft_wrap=True)
-    else:
-        console.print(f"recommended ({rule}): {result.command(str(input))}", highlight=False, soft_wrap=True)
-    console.print(f"table written to {out}/ (compare.csv, compare.json: every column and row)", highlight=False)
+    print_comparison(result, input, out)
 
 
 @app.command("neighbors")
@@ -368,18 +270,8 @@ def _deep_options():
     return names("method")
 
 
-def _print_features(metrics: dict, out: Path) -> None:
-    k_why = metrics.get("k_from", "--k")
-    parts = [f"{metrics['n_clusters']} clusters{f' (k = {k_why})' if k_why != '--k' else ''}, {metrics['n_docs']} items"]
-    parts += [f"{key}={metrics[key]:.3f}" for key in ("acc", "nmi", "ari") if key in metrics]
-    parts.append(f"time={metrics['seconds']['total']:.1f}s")
-    parts.append(f"peak RSS={metrics['peak_rss_mb']:.0f} MB")
-    typer.echo("  ".join(parts))
-    typer.echo(f"results written to {out}/ (assignments.csv, metrics.json, model/)")
-
-
 def _run_deep(run, options: dict) -> None:
-    """Run ``run`` (jobs.run_images / run_table) with the command's options, then print."""
+    """Run ``run`` (feature_jobs.run_images / run_table) with the command's options, then print."""
     quiet = options.pop("quiet")
     # a bar on a terminal; piped or logged, a plain progress line every 10 s of training
     _, metrics = run(verbose=not quiet and sys.stderr.isatty(),
@@ -387,7 +279,7 @@ def _run_deep(run, options: dict) -> None:
     if quiet:
         typer.echo(str(options["out"]))
         return
-    _print_features(metrics, options["out"])
+    print_features(metrics, options["out"])
 
 
 def _deep_common():
@@ -437,7 +329,7 @@ def images_cmd(
 ) -> None:
     """Cluster images; write assignments.csv, metrics.json (acc/nmi/ari with labels) and model/ to --out."""
     options = dict(locals())
-    from .jobs import run_images
+    from .feature_jobs import run_images
 
     _run_deep(run_images, options)
 
@@ -463,116 +355,15 @@ def table_cmd(
     """Cluster the rows of a table (numeric columns scaled, few-valued text columns one-hot encoded); same
     outputs as `textcluster images`."""
     options = dict(locals())
-    from .jobs import run_table
+    from .feature_jobs import run_table
 
     options["columns"] = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     _run_deep(run_table, options)
 
 
-def _fail(message: str, code: int) -> None:
-    print(f"textcluster: error: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-class Terminated(BaseException):
-    """Raised in the main process on SIGTERM (exit 143) or SIGHUP (exit 129) so that cleanup (temporary output
-    folders) runs; ``args[0]`` is the signal number."""
-
-
-def _install_sigterm():
-    """SIGTERM -> :class:`Terminated` in this process (forked workers keep the default: they just end).
-
-    Returns the previous handler (None when none could be installed)."""
-    import signal
-
-    main_pid = os.getpid()
-
-    def on_term(signum, frame):
-        if os.getpid() != main_pid:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        raise Terminated(signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread (e.g. main() called from a worker thread): keep the default
-        return None
-    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup keeps ignoring
-        _PREVIOUS_HUP.append(signal.signal(signal.SIGHUP, on_term))
-    return previous
-
-
-_PREVIOUS_HUP: list = []
-
-
-class _LowerLevelFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        record = logging.makeLogRecord(record.__dict__)
-        record.levelname = record.levelname.lower()
-        return super().format(record)
-
-
-def _plain_usage(command) -> None:
-    """Usage lines show required arguments as INPUT (the convention of --help pages), not typer's {INPUT}."""
-    for sub in getattr(command, "commands", {}).values():
-        for p in sub.params:
-            if hasattr(p, "_usage_display_name") and getattr(p, "required", False):
-                p._usage_display_name = lambda p=p: p.display_name_raw + ("..." if p.nargs != 1 else "")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and turns every failure into one line + exit code."""
-    previous_sigterm = _install_sigterm()
-    debug = bool(os.environ.get("TEXTCLUSTER_DEBUG"))
-    # one format for log records and Python warnings: "textcluster: warning: ..." (like "textcluster: error: ...")
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING,
-                        format="textcluster: %(levelname)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(_LowerLevelFormatter("textcluster: %(levelname)s: %(message)s"))
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"textcluster: warning: {msg}\n"
-    try:
-        command = typer.main.get_command(app)
-        _plain_usage(command)
-        code = command.main(args=argv, prog_name="textcluster", standalone_mode=False)
-    except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
-        _fail("interrupted", 130)
-    except Terminated as exc:
-        import signal
-
-        hup = bool(exc.args) and exc.args[0] == getattr(signal, "SIGHUP", None)
-        _fail("hung up (SIGHUP); previous results are kept" if hup else "terminated", 129 if hup else 143)
-    except (typer.TyperException, click.exceptions.ClickException) as exc:
-        # Usage errors (unknown option, bad value): typer vendors its own click, so match both.
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `textcluster`: show the help, not an error
-            print(exc.format_message(), file=sys.stderr)
-            sys.exit(2)
-        _fail(exc.format_message().replace("\n", " "), getattr(exc, "exit_code", 2) or 2)
-    except InputError as exc:
-        _fail(str(exc), 2)
-    except MemoryError:
-        _fail("out of memory (try a smaller corpus or fewer dimensions)", 1)
-    except OSError as exc:
-        if debug:
-            raise
-        hint = {28: " (free some space or choose another --out; previous results are kept)",
-                13: " (permission denied: choose another --out)", 30: " (read-only file system: choose another "
-                "--out)"}.get(exc.errno, "")
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ") + hint, 2 if hint else 1)
-    except Exception as exc:  # noqa: BLE001 -- the one place that turns unknown failures into exit 1
-        if debug:
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set TEXTCLUSTER_DEBUG=1 for the traceback)", 1)
-    finally:
-        if previous_sigterm is not None:
-            import signal
-
-            signal.signal(signal.SIGTERM, previous_sigterm)
-            while _PREVIOUS_HUP:
-                signal.signal(signal.SIGHUP, _PREVIOUS_HUP.pop())
-    if code == 130:  # typer turns KeyboardInterrupt into a silent `return 130`
-        _fail("interrupted", 130)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_console(lambda: typer.main.get_command(app), argv)
 
 
 if __name__ == "__main__":  # `python -m textcluster.cli ...`

@@ -22,7 +22,6 @@ Noise (HDBSCAN's -1) counts as one more group everywhere, so discarding hard doc
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence

@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator
 
 from .errors import InputError, check_token_docs, count_tokens
 
-__all__ = ["build_vocabulary", "count_cooccurrences", "CooccurrenceCounter", "ppmi"]
+__all__ = ["build_vocabulary", "count_cooccurrences", "CooccurrenceCounter", "ppmi", "auto_min_count", "fit_counter",
+           "keyed_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -210,3 +211,36 @@ class CooccurrenceCounter(BaseEstimator):
         logger.info("co-occurrence: %d tokens, %d words, %d non-zero entries", self.n_tokens_, len(self.words_),
                     self.matrix_.nnz)
         return self
+
+
+def auto_min_count(n_tokens: int) -> int:
+    """Minimum word frequency for a corpus of ``n_tokens`` tokens: 2 for small corpora, up to 5."""
+    return 2 if n_tokens < 200_000 else 3 if n_tokens < 1_000_000 else 5
+
+
+def fit_counter(token_docs: Sequence[Sequence[str]], *, window: int, min_count: int | str, n_tokens: int,
+                max_vocab: int | None = None, weighting: str = "harmonic") -> CooccurrenceCounter:
+    """A fitted :class:`CooccurrenceCounter` of ``token_docs`` (n token lists, ``n_tokens`` tokens), as the
+    word-vector trainers use it: ``min_count="auto"`` follows :func:`auto_min_count` and falls back to 1 when
+    no word reaches it (tiny corpora); a given ``min_count`` that leaves no word is an error."""
+    auto = min_count == "auto"
+    counter = CooccurrenceCounter(window=window, min_count=int(auto_min_count(n_tokens) if auto else min_count),
+                                  max_vocab=max_vocab, weighting=weighting)
+    try:
+        return counter.fit(token_docs)
+    except InputError:
+        if not auto:
+            raise
+        return counter.set_params(min_count=1).fit(token_docs)
+
+
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray, counts: Sequence[int]):
+    """gensim ``KeyedVectors`` of ``words`` (V,) with ``vectors`` (V, d) and each word's corpus ``counts``."""
+    from gensim.models import KeyedVectors
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    kv = KeyedVectors(vector_size=int(vectors.shape[1]))
+    kv.add_vectors(list(words), vectors)
+    for w, c in zip(words, counts):
+        kv.set_vecattr(w, "count", int(c))
+    return kv

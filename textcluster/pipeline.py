@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import time
 from dataclasses import dataclass
@@ -15,10 +14,10 @@ from . import registry
 from .corpus import Document, texts_of
 from .errors import InputError, NotFittedError, check_int, check_k
 from .progress import NullProgress, Progress, as_progress
+from .stage_utils import count_empty, fit_without_empty, set_shared, stage_key
 from .tokenize import SpacyTokenizer
 from .frames import (apply_label_changes, assignments_frame, compute_topics, find_topic, model_hierarchy,
                      reassign_noise, reduce_topics, topic_documents, topics_frame, update_topic_centroids)
-from .topics import Topic
 
 __all__ = ["TextClusterer", "TopicGroup", "group_topics", "STAGES"]
 
@@ -28,53 +27,6 @@ logger = logging.getLogger(__name__)
 STAGES = {"embedder": "embedder", "reducer": "reducer", "clusterer": "clusterer"}
 #: parameters the TextClusterer passes down to every stage that has them (one seed, k, device, language)
 _SHARED = ("random_state", "k", "device", "lang")
-
-
-def _set_shared(est, shared: dict) -> None:
-    """Set every parameter named like a key of ``shared`` on ``est`` and its nested estimators (also those
-    held in a list parameter, e.g. the blocks of a ConcatEmbedder)."""
-    params = est.get_params(deep=False)
-    est.set_params(**{k: v for k, v in shared.items() if k in params})
-    for value in params.values():
-        for inner in (value if isinstance(value, (list, tuple)) else [value]):
-            if registry.is_estimator(inner):
-                _set_shared(inner, shared)
-
-
-def _fit_without_empty(clusterer, Z: np.ndarray, X: np.ndarray, n_empty: int) -> np.ndarray:
-    """Fit ``clusterer`` on the rows of ``Z`` whose document vector (``X``) is not zero; return labels (n,)
-    with -1 (noise) for the empty documents (no text or no known word).
-
-    Empty documents carry no topic: clustered, they all land on one spot and pull a real topic towards it
-    (in 20 Newsgroups 515 empty posts joined the uuencoded ones). The clusterer's ``labels_`` (and
-    ``probabilities_``) are widened to all n documents, empty ones -1 (probability 0). A clusterer whose
-    ``fit`` takes ``sample_weight`` (MiniBatchKMeans, which runs on large collections) is fitted on every row
-    with weight 0 for the empty ones instead: no copy of a large ``Z``.
-    """
-    if not n_empty or n_empty >= len(Z):
-        clusterer.fit(Z)
-        return clusterer.labels_
-    keep = np.concatenate([np.any(X[s:s + 65_536], axis=1) for s in range(0, len(X), 65_536)])
-    k = getattr(clusterer, "n_clusters", None) or getattr(clusterer, "k", None)
-    if isinstance(k, (int, np.integer)) and keep.sum() < k:
-        raise InputError(f"only {int(keep.sum())} of {len(Z)} documents have a known word, fewer than the "
-                         f"clusters (k={k}); lower k")
-    if "sample_weight" in inspect.signature(clusterer.fit).parameters:
-        clusterer.fit(Z, sample_weight=keep.astype(np.float64))
-        labels = np.array(clusterer.labels_)
-        labels[~keep] = -1
-        clusterer.labels_ = labels
-        return labels
-    clusterer.fit(Z[keep])
-    labels = np.full(len(Z), -1, dtype=np.asarray(clusterer.labels_).dtype)
-    labels[keep] = clusterer.labels_
-    clusterer.labels_ = labels
-    prob = getattr(clusterer, "probabilities_", None)
-    if prob is not None and len(prob) == int(keep.sum()):
-        full = np.zeros(len(Z), dtype=np.asarray(prob).dtype)
-        full[keep] = prob
-        clusterer.probabilities_ = full
-    return labels
 
 
 class TextClusterer(ClusterMixin, BaseEstimator):
@@ -199,7 +151,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         if name == "clusterer" and n_docs is not None:
             spec = registry.resolve_clusterer(spec, n_docs)  # kmeans -> minibatch-kmeans if n is large
         est = self._stage_default(name, spec) if isinstance(spec, str) else clone(spec)
-        _set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device,
+        set_shared(est, {"random_state": self.random_state, "k": self.k, "device": self.device,
                           "lang": self.lang})
         return est
 
@@ -278,7 +230,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
             memo.setdefault(ekey, (self.embedder_, self.vectors_, self.seconds_["embed"]))
             memo.setdefault(rkey, (self.reducer_, self.embedding_, self.seconds_["reduce"]))
         with self._stage(progress, "cluster"):
-            self.labels_ = _fit_without_empty(self.clusterer_, self.embedding_, self.vectors_, self.n_empty_docs_)
+            self.labels_ = fit_without_empty(self.clusterer_, self.embedding_, self.vectors_, self.n_empty_docs_)
         with self._stage(progress, "topics"):
             self.topics_ = topics(self) if topics else compute_topics(self)
             update_topic_centroids(self)
@@ -301,7 +253,7 @@ class TextClusterer(ClusterMixin, BaseEstimator):
         on the Dask workers instead, with dask-ml's KMeans).
         ``tokens_`` is then a :class:`~textcluster.cache.TokenCache`, ``texts_`` is None.
         """
-        from .cache import build_token_cache, estimate_docs
+        from .cache_build import build_token_cache, estimate_docs
         from .streaming import embed_from_cache, topics_from_cache
 
         mapper = block_mapper = None
@@ -400,21 +352,6 @@ class TextClusterer(ClusterMixin, BaseEstimator):
     @property
     def noise_fraction_(self) -> float:
         return float((self.labels_ < 0).mean())
-
-
-def stage_key(est) -> tuple:
-    """A hashable description of an unfitted stage: its class and every (nested) parameter value."""
-    params = est.get_params(deep=True)
-    return (type(est).__qualname__,) + tuple((k, type(v).__qualname__ if registry.is_estimator(v) else repr(v))
-                                            for k, v in sorted(params.items()))
-
-
-def count_empty(X) -> int:
-    """Rows of ``X`` (n, d) that are all zero: documents with no known word."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        return 0
-    return sum(int((~np.any(X[s:s + 65_536] != 0, axis=1)).sum()) for s in range(0, len(X), 65_536))
 
 
 @dataclass

@@ -17,10 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from ..cooccurrence import CooccurrenceCounter, ppmi
+from ..cooccurrence import fit_counter, keyed_vectors, ppmi
 from ..errors import InputError, check_int, count_tokens, resolve_seed
 from .skipgram import train_skipgram
-from .word2vec import auto_min_count
 
 __all__ = ["DeepWalkEmbedder", "cooccurrence_graph", "graph_arrays", "random_walks", "DOC_PREFIX"]
 
@@ -237,20 +236,12 @@ class DeepWalkEmbedder(BaseEstimator):
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "DeepWalkEmbedder":
         """Build the graph of ``token_docs`` (n token lists), walk it and train skip-gram on the walks."""
-        from gensim.models import KeyedVectors
-
         self._validate()
         n_tokens = count_tokens(token_docs)
         seed = resolve_seed(self.random_state)
         t0 = time.perf_counter()
-        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
-        counter = CooccurrenceCounter(window=self.window, min_count=int(min_count), max_vocab=self.max_vocab)
-        try:
-            counter.fit(token_docs)
-        except InputError:
-            if self.min_count != "auto":
-                raise
-            counter.set_params(min_count=1).fit(token_docs)
+        counter = fit_counter(token_docs, window=self.window, min_count=self.min_count, n_tokens=n_tokens,
+                              max_vocab=self.max_vocab)
         words = counter.words_
         V = len(words)
         doc_term = _doc_term(token_docs, counter.key_to_index_) if self.document_nodes else None
@@ -272,12 +263,8 @@ class DeepWalkEmbedder(BaseEstimator):
                                 min_count=1, epochs=self.epochs, workers=self.workers, seed=seed,
                                 shuffle=False)  # the walks' start nodes are already in a shuffled order
         t4 = time.perf_counter()
-        kv = KeyedVectors(vector_size=int(self.vector_size))
-        kv.add_vectors(list(words), np.stack([kv_all[w] for w in words]) if V else
-                       np.zeros((0, self.vector_size), np.float32))
-        for w, c in zip(words, counter.counts_):
-            kv.set_vecattr(w, "count", int(c))
-        self.wv_ = kv
+        self.wv_ = keyed_vectors(words, np.stack([kv_all[w] for w in words]) if V else
+                                 np.zeros((0, self.vector_size), np.float32), counter.counts_)
         self.doc_vectors_ = None
         if self.document_nodes:
             self.doc_vectors_ = np.stack([kv_all[f"{DOC_PREFIX}{i}"] for i in range(len(token_docs))]).astype(np.float32)

@@ -24,9 +24,8 @@ from typing import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ..cooccurrence import CooccurrenceCounter
+from ..cooccurrence import fit_counter, keyed_vectors
 from ..errors import InputError, check_int, count_tokens, resolve_seed
-from .word2vec import auto_min_count
 
 __all__ = ["GloVeEmbedder", "train_glove", "resolve_device", "auto_glove_epochs"]
 
@@ -338,20 +337,12 @@ class GloVeEmbedder(BaseEstimator):
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None, *, progress=None) -> "GloVeEmbedder":
         """Count co-occurrences of ``token_docs`` (n token lists) and train the vectors."""
-        from gensim.models import KeyedVectors
-
         self._validate()
         resolve_device(self.device)
         t0 = time.perf_counter()
         n_tokens = count_tokens(token_docs)
-        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
-        counter = CooccurrenceCounter(window=self.window, min_count=int(min_count), max_vocab=self.max_vocab)
-        try:
-            counter.fit(token_docs)
-        except InputError:
-            if self.min_count != "auto":
-                raise
-            counter.set_params(min_count=1).fit(token_docs)  # tiny corpora: keep every word
+        counter = fit_counter(token_docs, window=self.window, min_count=self.min_count, n_tokens=n_tokens,
+                              max_vocab=self.max_vocab)
         X = counter.matrix_.tocoo()
         if X.nnz == 0:
             raise InputError("no co-occurring word pairs: documents are too short for the window; "
@@ -368,11 +359,7 @@ class GloVeEmbedder(BaseEstimator):
                                        "max_vocab": self.max_vocab, "x_max": float(self.x_max),
                                        "alpha": float(self.alpha), "learning_rate": float(self.learning_rate),
                                        "batch_size": int(self.batch_size), "seed": seed})
-        kv = KeyedVectors(vector_size=int(self.vector_size))
-        kv.add_vectors(counter.words_, res["W"] + res["C"])
-        for w, c in zip(counter.words_, counter.counts_):
-            kv.set_vecattr(w, "count", int(c))
-        self.wv_ = kv
+        self.wv_ = keyed_vectors(counter.words_, res["W"] + res["C"], counter.counts_)
         self.counts_ = counter.counts_
         self.nnz_ = int(X.nnz)
         self.n_tokens_ = int(n_tokens)

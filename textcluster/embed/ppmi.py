@@ -17,9 +17,8 @@ from typing import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ..cooccurrence import CooccurrenceCounter, ppmi
+from ..cooccurrence import fit_counter, keyed_vectors, ppmi
 from ..errors import InputError, check_int, count_tokens, resolve_seed
-from .word2vec import auto_min_count
 
 __all__ = ["PpmiSvdEmbedder"]
 
@@ -89,21 +88,13 @@ class PpmiSvdEmbedder(BaseEstimator):
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "PpmiSvdEmbedder":
         """Count the co-occurrences of ``token_docs`` (n token lists) and factorise their shifted PPMI."""
-        from gensim.models import KeyedVectors
         from sklearn.utils.extmath import randomized_svd
 
         self._validate()
         t0 = time.perf_counter()
         n_tokens = count_tokens(token_docs)
-        min_count = auto_min_count(n_tokens) if self.min_count == "auto" else self.min_count
-        counter = CooccurrenceCounter(window=self.window, min_count=int(min_count), max_vocab=self.max_vocab,
-                                      weighting=self.weighting)
-        try:
-            counter.fit(token_docs)
-        except InputError:
-            if self.min_count != "auto":
-                raise
-            counter.set_params(min_count=1).fit(token_docs)  # tiny corpora: keep every word
+        counter = fit_counter(token_docs, window=self.window, min_count=self.min_count, n_tokens=n_tokens,
+                              max_vocab=self.max_vocab, weighting=self.weighting)
         t1 = time.perf_counter()
         M = ppmi(counter.matrix_, alpha=float(self.alpha), shift=float(self.shift))
         n_words, d = len(counter.words_), int(self.vector_size)
@@ -114,11 +105,7 @@ class PpmiSvdEmbedder(BaseEstimator):
             vectors[:, :k] = U * S ** float(self.eig_power)
         elif n_words:  # one word, or no pair above the shift: every word its own unit direction would be arbitrary
             logger.warning("ppmi: no co-occurring word pairs above the shift; word vectors are zero")
-        kv = KeyedVectors(vector_size=d)
-        kv.add_vectors(counter.words_, vectors)
-        for w, c in zip(counter.words_, counter.counts_):
-            kv.set_vecattr(w, "count", int(c))
-        self.wv_ = kv
+        self.wv_ = keyed_vectors(counter.words_, vectors, counter.counts_)
         self.counts_ = counter.counts_
         self.nnz_ = int(M.nnz)
         self.n_tokens_ = int(n_tokens)

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, check_int, resolve_seed
+from ..errors import InputError, check_int
 
 __all__ = ["train_skipgram", "ShuffledSentences", "stable_hash"]
 

@@ -7,16 +7,12 @@ from typing import Sequence
 
 from sklearn.base import BaseEstimator
 
+from ..cooccurrence import auto_min_count
 from .skipgram import stable_hash
 
 __all__ = ["Word2VecEmbedder", "auto_min_count", "auto_epochs", "auto_sample", "stable_hash"]
 
 logger = logging.getLogger(__name__)
-
-
-def auto_min_count(n_tokens: int) -> int:
-    """Minimum word frequency for a corpus of ``n_tokens`` tokens: 2 for small corpora, up to 5."""
-    return 2 if n_tokens < 200_000 else 3 if n_tokens < 1_000_000 else 5
 
 
 def auto_epochs(n_tokens: int, *, budget: float = 7.5e6, lo: int = 5, hi: int = 50) -> int:
