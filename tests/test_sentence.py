@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from textcluster import TextClusterer
+from textcluster import InputError, TextClusterer
 from textcluster.embed import sentence
 from textcluster.embed.sentence import AutoEmbedder, SentenceEmbedder, sentence_model_available
 from textcluster.metrics import external_scores
@@ -80,3 +80,30 @@ def test_save_vectors_without_word_vectors_is_exit_2(demo_path, tmp_path, capsys
               "--save-vectors", str(tmp_path / "w.vec")])
     assert exc.value.code == 2 and "no word vectors" in capsys.readouterr().err
     assert not (tmp_path / "o").exists() and not (tmp_path / "w.vec").exists()
+
+
+def test_token_lists_carry_their_texts_through_slices():
+    from textcluster import SpacyTokenizer
+    from textcluster.tokenize import TokenLists
+
+    toks = SpacyTokenizer().fit().transform(["The cats sat.", "Dogs bark loudly!", "Birds sing."])
+    assert isinstance(toks, TokenLists) and toks.texts == ["The cats sat.", "Dogs bark loudly!", "Birds sing."]
+    part = toks[1:]
+    assert isinstance(part, TokenLists) and part.texts == toks.texts[1:] and part == [toks[1], toks[2]]
+    assert TokenLists([["a"]]).texts is None
+    with pytest.raises(ValueError):
+        TokenLists([["a"]], texts=["x", "y"])
+
+
+@needs_model
+def test_sentence_model_reads_raw_text_when_given_and_tokens_otherwise(demo_tokens):
+    from textcluster.tokenize import TokenLists
+
+    docs = demo_tokens[:8]
+    raw = SentenceEmbedder().fit_transform(docs)  # the demo's TokenLists carry the texts
+    joined = SentenceEmbedder().fit_transform(list(docs))  # a plain list: the tokens joined
+    forced = SentenceEmbedder(source="tokens").fit_transform(docs)
+    assert isinstance(docs, TokenLists) and np.allclose(joined, forced, atol=1e-5)
+    assert not np.allclose(raw, joined, atol=1e-3)
+    with pytest.raises(InputError):
+        SentenceEmbedder(source="html").fit_transform(docs)

@@ -224,8 +224,7 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
         return build("embedder", name, **params)
     name = str(name)
     if name == "auto":  # the corpus-trained part takes the word-vector params; the sentence model has none
-        from .embed.sentence import AutoEmbedder
-        return AutoEmbedder(corpus=make_embedder(CORPUS_EMBEDDER, pooling=pooling, **params))
+        return factory("embedder", "auto")(corpus=make_embedder(CORPUS_EMBEDDER, pooling=pooling, **params))
     if "+" in name and not is_vectors_path(name):
         parts = name.split("+")
         if len(parts) != len(set(parts)):

@@ -286,6 +286,12 @@ class TokenLists(list):
             raise ValueError(f"{len(texts)} texts for {len(self)} token lists")
         self.texts = texts
 
+    def __getitem__(self, i):
+        """One token list, or for a slice a ``TokenLists`` of those documents (their texts kept)."""
+        if isinstance(i, slice):
+            return TokenLists(super().__getitem__(i), None if self.texts is None else list(self.texts)[i])
+        return super().__getitem__(i)
+
 
 def _keep(t, s: dict, lemmatizer) -> str | None:
     """The word kept for spaCy token ``t`` under tokenizer settings ``s``, or None when a filter drops it;
