@@ -141,11 +141,11 @@ def test_progress_bars_on_request(demo_docs, capsys):
     assert "compare" in capsys.readouterr().err  # the rich bar, as in the CLI
 
 
-def test_auto_reducer_runs_umap_before_hdbscan_only(demo_docs):
+def test_auto_reducer_runs_umap_before_hdbscan_and_smoothing_before_kmeans(demo_docs):
     c = compare_pipelines(demo_docs, embeddings=["tfidf-lsa"], reducers=["auto"], algorithms=["kmeans", "hdbscan"],
                           ks=[8])
     t = c.table
     assert set(t["reduce"]) == {"auto"}
-    assert dict(zip(t["algorithm"], t["reduced_with"])) == {"kmeans": "passthrough", "hdbscan": "umap"}
+    assert dict(zip(t["algorithm"], t["reduced_with"])) == {"kmeans": "smooth", "hdbscan": "umap"}
     assert t["error"].isna().all() and (t.loc[t["algorithm"] == "hdbscan", "n_clusters"] >= 2).all()
     assert "auto" not in _names("all", names("reducer"), (), "reducer")

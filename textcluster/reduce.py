@@ -1,7 +1,7 @@
 """Dimensionality reduction between document vectors and clustering (named in :mod:`textcluster.registry`).
 
 Every reducer is a scikit-learn transformer: :class:`Passthrough` (nothing), :class:`CappedPCA`,
-:class:`UMAPReducer`; the autoencoder reducers live in :mod:`textcluster.nn`.
+:class:`UMAPReducer`, :class:`NeighbourSmoother` (the default before KMeans); the autoencoder reducers live in :mod:`textcluster.nn`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sklearn.decomposition import PCA
 
 from .errors import InputError, check_fitted
 
-__all__ = ["Passthrough", "CappedPCA", "pca", "UMAPReducer"]
+__all__ = ["Passthrough", "CappedPCA", "pca", "UMAPReducer", "NeighbourSmoother"]
 
 
 class CappedPCA(PCA):
@@ -147,4 +147,88 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
             w = 1.0 / np.maximum(d, 1e-6)
             w[d <= 1e-6] = 1e12  # an (almost) identical training point decides alone
             out[s:s + 1024] = (w[:, :, None] * self.embedding_[idx]).sum(1) / w.sum(1, keepdims=True)
+        return out
+
+
+class NeighbourSmoother(TransformerMixin, BaseEstimator):
+    """Each document vector moved towards its nearest neighbours among the training vectors, before KMeans.
+
+    ``y = unit(unit(x) + alpha * mean of the n_neighbors training vectors nearest to x)`` (cosine; a training
+    document is among its own neighbours, so predicting the training documents reproduces their vectors). A
+    document's near neighbours mostly share its topic while its own words are a noisy sample of it, so the
+    mean pulls it towards its topic; this cheap graph smoothing raised the default's NMI on all five labelled
+    corpora (docs/benchmarks.md, "How the default was chosen"). It is the default reducer before KMeans.
+
+    Parameters
+    ----------
+    n_neighbors : int or "auto"
+        "auto": ``min(10, max(2, n // (4 k)))``: at most a quarter of an average cluster (``k`` clusters of
+        ``n`` documents), so small clusters keep their own neighbourhoods; 10 without ``k``.
+    alpha : float
+        Weight of the neighbours' mean against the vector itself.
+    k : int or None
+        Number of clusters (set by the TextClusterer).
+    max_rows : int
+        Above this many training rows (a streamed collection) the vectors pass unchanged: an exact neighbour
+        search grows with the square of the collection (``skipped_`` says so).
+
+    Attributes
+    ----------
+    train_ : float32 (m, d), the unit-length non-zero training vectors (m = 0 when skipped)
+    n_neighbors_ : int
+    skipped_ : bool
+    """
+
+    def __init__(self, *, n_neighbors: int | str = "auto", alpha: float = 1.0, k: int | None = None,
+                 max_rows: int = 50_000):
+        self.n_neighbors = n_neighbors
+        self.alpha = alpha
+        self.k = k
+        self.max_rows = max_rows
+
+    def fit(self, X, y=None) -> "NeighbourSmoother":
+        """Keep the unit-length non-zero rows of ``X`` (n, d) as the neighbours' reference set."""
+        import numpy as np
+
+        from .neighbours import unit_rows
+
+        if self.n_neighbors != "auto" and (not isinstance(self.n_neighbors, (int, np.integer))
+                                           or isinstance(self.n_neighbors, bool) or self.n_neighbors < 1):
+            raise InputError(f"n_neighbors must be 'auto' or an int >= 1, got {self.n_neighbors!r}")
+        if not isinstance(self.alpha, (int, float)) or isinstance(self.alpha, bool) or self.alpha < 0:
+            raise InputError(f"alpha must be a number >= 0, got {self.alpha!r}")
+        n, d = X.shape
+        self.n_features_in_ = d
+        self.skipped_ = n > self.max_rows
+        if self.skipped_:
+            logging.getLogger(__name__).info("neighbour smoothing skipped: %d rows > max_rows=%d", n, self.max_rows)
+            self.train_ = np.zeros((0, d), dtype=np.float32)
+            self.n_neighbors_ = 0
+            return self
+        X = np.asarray(X, dtype=np.float32)
+        self.train_ = unit_rows(X[np.any(X != 0, axis=1)])
+        if self.n_neighbors == "auto":
+            nn = 10 if not self.k else min(10, max(2, n // (4 * int(self.k))))
+        else:
+            nn = int(self.n_neighbors)
+        self.n_neighbors_ = min(nn, len(self.train_))
+        return self
+
+    def transform(self, X):
+        """Smoothed vectors (m, d) float32 of ``X`` (m, d); zero rows stay zero."""
+        import numpy as np
+
+        from .neighbours import knn_cosine, unit_rows
+
+        check_fitted(self, "train_")
+        X = np.asarray(X, dtype=np.float32)
+        if self.skipped_ or self.n_neighbors_ < 1:
+            return X
+        out = np.zeros(X.shape, dtype=np.float32)
+        rows = np.flatnonzero(np.any(X != 0, axis=1))
+        for s in range(0, len(rows), 4096):
+            r = rows[s:s + 4096]
+            Q = unit_rows(X[r])
+            idx, _ = knn_cosine(Q, self.train_, self.n_neighbors_, exclude_self=False)
+            out[r] = unit_rows(Q + float(self.alpha) * self.train_[idx].mean(axis=1))
         return out

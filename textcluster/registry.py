@@ -50,6 +50,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "passthrough": "textcluster.reduce:Passthrough",
         "pca": "textcluster.reduce:pca",
         "umap": "textcluster.reduce:UMAPReducer",
+        "smooth": "textcluster.reduce:NeighbourSmoother",
         "ae": "textcluster.nn.methods:ae_reducer",
         "vae": "textcluster.nn.methods:vae_reducer",
     },
@@ -250,11 +251,14 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
 # -- reducers and clusterers ------------------------------------------------------------------------------------
 def resolve_reducer(reducer, clusterer) -> str | object:
     """``"auto"`` -> ``"umap"`` before density clustering (HDBSCAN finds little structure in 100-d pooled
-    vectors: 2 clusters on 20 Newsgroups), ``"passthrough"`` before the others; anything else unchanged."""
+    vectors: 2 clusters on 20 Newsgroups), ``"smooth"`` (:class:`~textcluster.reduce.NeighbourSmoother`)
+    before the KMeans family, ``"passthrough"`` before the others; anything else unchanged."""
     if not isinstance(reducer, str) or reducer != "auto":
         return _ALIASES.get(("reducer", reducer), reducer) if isinstance(reducer, str) else reducer
     name = clusterer if isinstance(clusterer, str) else name_of("clusterer", clusterer)
-    return "umap" if name == "hdbscan" else "passthrough"
+    if name == "hdbscan":
+        return "umap"
+    return "smooth" if name in ("kmeans", "minibatch-kmeans", "refined-kmeans") else "passthrough"
 
 
 #: above this many rows, the name "kmeans" runs as "minibatch-kmeans" (see :func:`resolve_clusterer`)

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import InputError
+from ..neighbours import knn_cosine
 
 __all__ = ["MapProjector", "project", "normalise", "pca", "PROJECTIONS"]
 
@@ -38,40 +39,6 @@ def normalise(X: np.ndarray) -> np.ndarray:
     if zero.any():
         out = np.hstack([out, zero[:, None].astype(np.float32)])
     return out
-
-
-def _knn_cosine(Q: np.ndarray, R: np.ndarray, k: int, *, exclude_self: bool, chunk: int = 4096
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cosine k nearest rows of ``R`` for each row of ``Q`` (both L2-normalised): one matmul + partition
-    when small, else blocked torch matmul + top-k (multi-threaded, much faster than numpy's argpartition).
-
-    Returns (indices (nq, k) int64, distances (nq, k) float32), nearest first; distance = 1 - cosine.
-    """
-    if len(Q) * len(R) <= 25_000_000:  # small: numpy, without importing torch
-        S = Q @ R.T
-        if exclude_self:
-            np.fill_diagonal(S, -np.inf)
-        part = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        sims = np.take_along_axis(S, part, axis=1)
-        order = np.argsort(-sims, axis=1, kind="stable")
-        return np.take_along_axis(part, order, axis=1).astype(np.int64), \
-            np.maximum(1.0 - np.take_along_axis(sims, order, axis=1), 0.0).astype(np.float32)
-    import torch
-
-    Qt, Rt = torch.from_numpy(np.ascontiguousarray(Q, dtype=np.float32)), \
-        torch.from_numpy(np.ascontiguousarray(R, dtype=np.float32))
-    chunk = max(1, min(chunk, (1 << 24) // max(len(R), 1)))  # a (chunk, nr) block of at most 64 MB
-    idx, sim = [], []
-    with torch.no_grad():
-        for start in range(0, len(Qt), chunk):
-            S = Qt[start:start + chunk] @ Rt.T  # (c, nr) cosine similarities
-            if exclude_self:
-                rows = torch.arange(len(S))
-                S[rows, rows + start] = -float("inf")
-            v, i = torch.topk(S, k, dim=1, largest=True, sorted=True)
-            idx.append(i)
-            sim.append(v)
-    return torch.cat(idx).numpy().astype(np.int64), np.maximum(1.0 - torch.cat(sim).numpy(), 0.0)
 
 
 def _fuzzy_graph(knn_idx: np.ndarray, knn_dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,7 +80,7 @@ def _graph_layout(P: np.ndarray, *, n_neighbors: int, n_epochs: int, negative: i
     n = len(P)
     k = int(min(n_neighbors, n - 1))
     Pn = normalise(P)
-    knn_idx, knn_dist = _knn_cosine(Pn, Pn, k, exclude_self=True)
+    knn_idx, knn_dist = knn_cosine(Pn, Pn, k, exclude_self=True)
     heads, tails, weights = _fuzzy_graph(knn_idx, knn_dist)
     weights = weights / weights.max()
     rng = np.random.default_rng(seed)
@@ -149,7 +116,7 @@ def _place_by_neighbours(P_all: np.ndarray, P_ref: np.ndarray, Y_ref: np.ndarray
                          ) -> np.ndarray:
     """2-D positions for rows of ``P_all``: similarity-weighted mean of their ``k`` nearest reference points."""
     both = normalise(np.vstack([P_all, P_ref]))  # one call, so zero rows get the same extra axis
-    idx, dist = _knn_cosine(both[:len(P_all)], both[len(P_all):], min(k, len(P_ref)), exclude_self=False)
+    idx, dist = knn_cosine(both[:len(P_all)], both[len(P_all):], min(k, len(P_ref)), exclude_self=False)
     w = np.exp(-(dist - dist[:, :1]) / np.maximum(dist.std(axis=1, keepdims=True), 1e-6))
     w /= w.sum(axis=1, keepdims=True)
     return np.einsum("nk,nkd->nd", w, Y_ref[idx]).astype(np.float32)
