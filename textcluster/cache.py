@@ -100,8 +100,8 @@ Mapper = Callable[[dict, Iterable[list]], Iterator[EncodedPartition]]
 
 def local_mapper(n_process: int = 1) -> Mapper:
     """Mapper over ``n_process`` worker processes (1 = in this process): the tokenizer's own process pool
-    (:func:`textcluster.tokenize.map_chunks`)."""
-    from .tokenize import map_chunks
+    (:func:`textcluster.process_pool.map_chunks`)."""
+    from .process_pool import map_chunks
 
     def run(settings: dict, partitions: Iterable[list]) -> Iterator[EncodedPartition]:
         return map_chunks(tokenize_partition, settings, partitions, n_process)
