@@ -77,7 +77,9 @@ def cluster_cmd(
     embedding: str = _embedding_option(DEFAULT_EMBEDDER),
     pooling: str = _choice("sif", POOLING_METHODS, "How word vectors become document vectors (sif: smooth inverse frequency weights, first principal component removed)."),
     reduce: str = _choice("auto", ["auto", "none", *names("reducer")], "Reduce document vectors before clustering; auto = "
-                                                       "UMAP to 5-d for hdbscan, none for the others."),
+                                                       "UMAP to 5-d for hdbscan, smooth (each vector moved towards "
+                                                       "its nearest neighbours) for the kmeans family, none for the "
+                                                       "others."),
     algorithm: str = _choice("kmeans", list(names("clusterer")), "Clustering: hdbscan finds the count and marks noise "
                              "as -1; the others take --k."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help=K_HELP),
