@@ -236,7 +236,8 @@ def run_tables(args) -> list[dict]:
                 methods = args.methods.split(",") if scale == "auto" else ["kmeans"]
                 for method in methods:
                     for seed in [int(v) for v in args.seeds.split(",")]:
-                        model = make_method(method, k=k, random_state=seed, device=args.device)
+                        model = make_method(method, k=k, random_state=seed, device=args.device,
+                                            **json.loads(args.params).get(method, {}))
                         t0 = time.perf_counter()
                         model.fit(tab.X)
                         secs = time.perf_counter() - t0
@@ -326,6 +327,7 @@ def main() -> None:
     tb.add_argument("--scales", default="auto,none,standard,robust,minmax", help="kmeans runs on each; "
                     "the other methods on 'auto'")
     tb.add_argument("--methods", default="kmeans,ae-kmeans,vae-kmeans,n2d,dec,idec,clustergan")
+    tb.add_argument("--params", default="{}", help='JSON per method, e.g. {"clustergan": {"lr": 0.0001}}')
     tx = sub.add_parser("text")
     tx.add_argument("--limit", type=int, default=0)
     tx.add_argument("--reducers", default="none,ae,vae")
