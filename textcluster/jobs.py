@@ -203,7 +203,7 @@ def run_cluster(input, out="results", *, k: Optional[int] = None, text_field: st
         k, k_why = default_k(None if found is None or any(v is None for v in found) else found)
     embedding = model_options.get("embedding", DEFAULT_EMBEDDER)
     if save_vectors is not None and embedding == "tfidf-lsa":
-        raise InputError("--save-vectors needs a word embedding (word2vec, glove, deepwalk or a vectors file), "
+        raise InputError("--save-vectors needs a word embedding (ppmi, word2vec, glove, deepwalk or a vectors file), "
                          "not tfidf-lsa")
     _check_cluster_outputs(out, input, save_vectors)
     model = text_model(k=k, **model_options)
