@@ -78,3 +78,15 @@ def test_connect_rejects_bad_address():
     with pytest.raises(InputError, match="scheduler address"):
         with connect("not-an-address"):
             pass
+
+
+def test_default_corpus_embedder_gives_the_same_labels_in_memory_streamed_and_on_dask(corpus, client, tmp_path):
+    """The default's corpus path (ppmi+tfidf-lsa: a seeded SVD, no racing threads) with default options: the
+    in-memory fit, the local streaming fit and the Dask fit give the same clusters."""
+    from textcluster import registry
+
+    params = dict(k=8, random_state=0, embedder=registry.CORPUS_EMBEDDER)
+    memory = TextClusterer(**params).fit(corpus)
+    streamed = TextClusterer(**params).fit_corpus(corpus, cache_dir=tmp_path / "local")
+    dask = TextClusterer(**params).fit_corpus(corpus, cache_dir=tmp_path / "dask", client=client)
+    assert np.array_equal(memory.labels_, streamed.labels_) and np.array_equal(memory.labels_, dask.labels_)
