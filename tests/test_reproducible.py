@@ -34,6 +34,7 @@ print(json.dumps(out))
 """
 
 FAST = {
+    "ppmi-lsa-smooth-kmeans": {"k": 8, "embedder": "ppmi+tfidf-lsa"},  # the default's corpus path
     "word2vec-kmeans": {"k": 8, "embedder": "word2vec"},
     "word2vec-sif-hdbscan": {"embedder": "word2vec", "clusterer": "hdbscan"},
     "tfidf-lsa-pca-kmeans": {"k": 8, "embedder": "tfidf-lsa", "reducer": "pca"},

@@ -8,16 +8,18 @@ import numpy as np
 sys.path.insert(0, "/work/main/benchmarks/probes/issue13")
 from common import load, concat, kmeans, score
 from textcluster.registry import make_embedder
-from textcluster.maps.projection import _knn_cosine
+from textcluster.neighbours import knn_cosine as _knn_cosine
 
 C = "/work/wt/i13probe/cache"
 K = {"20ng": 20, "r8": 8, "googlenews": 152, "tweet": 89, "topics-en": 8}
 
 
-def smooth(X, k, alpha):
-    idx, _ = _knn_cosine(X, X, k, exclude_self=True)
-    Y = X + alpha * X[idx].mean(axis=1)
-    return Y / np.linalg.norm(Y, axis=1, keepdims=True).clip(1e-12)
+def smooth(X, k, alpha, rounds=1):
+    for _ in range(rounds):
+        idx, _ = _knn_cosine(X, X, k, exclude_self=True)
+        Y = X + alpha * X[idx].mean(axis=1)
+        X = Y / np.linalg.norm(Y, axis=1, keepdims=True).clip(1e-12)
+    return X
 
 
 def vectors(name, texts):
@@ -45,8 +47,8 @@ for name in corpora:
         if v == "base":
             Z = X
         else:
-            _, k, a = v.split("-")
-            Z = np.zeros_like(X); Z[keep] = smooth(X[keep], int(k), float(a))
+            _, k, a, *r = v.split("-")
+            Z = np.zeros_like(X); Z[keep] = smooth(X[keep], int(k), float(a), int(r[0]) if r else 1)
         dt = time.time() - t
         for seed in seeds:
             lab, _ = kmeans(Z, K[name], seed=seed)
