@@ -197,6 +197,10 @@ class NeighbourSmoother(TransformerMixin, BaseEstimator):
             raise InputError(f"n_neighbors must be 'auto' or an int >= 1, got {self.n_neighbors!r}")
         if not isinstance(self.alpha, (int, float)) or isinstance(self.alpha, bool) or self.alpha < 0:
             raise InputError(f"alpha must be a number >= 0, got {self.alpha!r}")
+        if not hasattr(X, "shape"):  # a list of rows; arrays and memmaps are not copied here
+            X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2:
+            raise InputError(f"expected a 2-d array of vectors, got shape {X.shape}")
         n, d = X.shape
         self.n_features_in_ = d
         self.skipped_ = n > self.max_rows
