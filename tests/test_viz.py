@@ -191,3 +191,17 @@ def test_cli_writes_maps_and_no_map_skips_them(tmp_path, demo_path):
     res = runner.invoke(app, common + ["--out", str(tmp_path / "b"), "--no-map"])
     assert res.exit_code == 0, res.output
     assert not (tmp_path / "b" / "map.html").exists() and not (tmp_path / "b" / "map.png").exists()
+
+
+def test_hover_wrap_matches_textwrap_and_cuts_overlong_words():
+    import random
+    import textwrap
+
+    from textcluster.maps.html_map import _wrap
+
+    rng = random.Random(0)
+    words = ["a", "bb", "topic", "clustering", "hyphen-ated", "end."]
+    for _ in range(500):
+        flat = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+        assert _wrap(flat, 70) == textwrap.wrap(flat, 70, break_on_hyphens=False)
+    assert _wrap("x" * 150, 70) == ["x" * 70, "x" * 70, "x" * 10] and _wrap("", 70) == []
