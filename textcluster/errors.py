@@ -83,5 +83,16 @@ def check_int(name: str, value, *, minimum: int = 1) -> None:
         raise InputError(f"{name} must be {wanted}, got {value!r}")
 
 
+def check_number(name: str, value, *, minimum: float, strict: bool = False) -> None:
+    """Raise :class:`InputError` unless ``value`` is a real number (not bool) ``>= minimum`` (``> minimum``
+    when ``strict``)."""
+    import numpy as np
+
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and \
+        (value > minimum if strict else value >= minimum)
+    if not ok:
+        raise InputError(f"{name} must be a number {'>' if strict else '>='} {minimum:g}, got {value!r}")
+
+
 class TextclusterWarning(UserWarning):
     """Base class of the warnings textcluster emits (usable input that needed fixing)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InputError
+from .neighbours import unit_rows
 from .topics import TopicHierarchy, cluster_sums, extract_topics, merge_labels, topic_hierarchy
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,12 +104,6 @@ def topics_frame(model) -> "pd.DataFrame":
                                        "representative_ids"])
 
 
-def _unit(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=-1, keepdims=True)
-    return X / np.where(norms > 0, norms, 1)
-
-
 def find_topic(model, query: str, *, top_n: int = 5) -> "pd.DataFrame":
     """Topics closest to ``query`` (a word or phrase): its vector in the model's space against each topic's
     mean vector (cosine). Columns ``cluster``, ``label``, ``size``, ``similarity``, best first."""
@@ -123,7 +118,7 @@ def find_topic(model, query: str, *, top_n: int = 5) -> "pd.DataFrame":
                          "more common words")
     if getattr(model, "topic_centroids_", None) is None:
         raise InputError("this model has no topic centroids; re-fit it")
-    sims = _unit(model.topic_centroids_) @ _unit(q)
+    sims = unit_rows(model.topic_centroids_) @ unit_rows(q)
     order = np.argsort(-sims, kind="stable")[:top_n]
     sizes = {t.cluster: t.size for t in model.topics_}
     names = _topic_names(model)
@@ -146,8 +141,8 @@ def topic_documents(model, cluster: int, *, n: int | None = 10, snippet: int | N
     sims = None
     X = getattr(model, "embedding_", None)
     if X is not None:
-        Xn = _unit(X[idx])
-        sims = Xn @ _unit(Xn.mean(axis=0))
+        Xn = unit_rows(X[idx])
+        sims = Xn @ unit_rows(Xn.mean(axis=0))
         idx, sims = idx[np.argsort(-sims, kind="stable")], np.sort(sims)[::-1]
     idx = idx[:n] if n is not None else idx
     ids = getattr(model, "doc_ids_", None)

@@ -7,9 +7,9 @@ __all__ = ["knn_cosine", "unit_rows"]
 
 
 def unit_rows(X: np.ndarray) -> np.ndarray:
-    """Rows of ``X`` (n, d) scaled to length 1 (zero rows stay zero), float32."""
+    """Rows of ``X`` (n, d) -- or the vector ``X`` (d,) -- scaled to length 1 (zero rows stay zero), float32."""
     X = np.asarray(X, dtype=np.float32)
-    n = np.linalg.norm(X, axis=1, keepdims=True)
+    n = np.linalg.norm(X, axis=-1, keepdims=True)
     return X / np.where(n > 0, n, 1).astype(np.float32)
 
 

@@ -10,7 +10,9 @@ import logging
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
-from .errors import InputError, check_fitted
+from .errors import InputError, check_fitted, check_number
+from .neighbours import knn_cosine, unit_rows
+from .registry import LARGE_N
 
 __all__ = ["Passthrough", "CappedPCA", "pca", "UMAPReducer", "NeighbourSmoother"]
 
@@ -128,11 +130,8 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
         if self.embedding_ is self.train_ or self.embedding_.shape == self.train_.shape and \
                 np.shares_memory(self.embedding_, self.train_):
             return X
-        def unit(A):
-            n = np.linalg.norm(A, axis=1, keepdims=True)
-            return A / np.where(n > 0, n, 1)
         euclidean = self.metric == "euclidean"  # otherwise cosine
-        T = self.train_ if euclidean else unit(self.train_)
+        T = self.train_ if euclidean else unit_rows(self.train_)
         t2 = (T * T).sum(1) if euclidean else None
         k = min(self.n_neighbors, len(T))
         out = np.empty((len(X), self.embedding_.shape[1]), dtype=np.float32)
@@ -141,7 +140,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
                 B = X[s:s + 1024]
                 D = np.sqrt(np.maximum((B * B).sum(1)[:, None] + t2[None, :] - 2.0 * (B @ T.T), 0.0))
             else:
-                D = 1.0 - unit(X[s:s + 1024]) @ T.T
+                D = 1.0 - unit_rows(X[s:s + 1024]) @ T.T
             idx = np.argpartition(D, k - 1, axis=1)[:, :k]
             d = np.take_along_axis(D, idx, axis=1)
             w = 1.0 / np.maximum(d, 1e-6)
@@ -169,8 +168,9 @@ class NeighbourSmoother(TransformerMixin, BaseEstimator):
     k : int or None
         Number of clusters (set by the TextClusterer).
     max_rows : int
-        Above this many training rows (a streamed collection) the vectors pass unchanged: an exact neighbour
-        search grows with the square of the collection (``skipped_`` says so).
+        Above this many training rows the vectors pass unchanged: an exact neighbour search grows with the
+        square of the collection (``skipped_`` says so). Default ``registry.LARGE_N``, where KMeans becomes
+        MiniBatchKMeans.
 
     Attributes
     ----------
@@ -180,7 +180,7 @@ class NeighbourSmoother(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, n_neighbors: int | str = "auto", alpha: float = 1.0, k: int | None = None,
-                 max_rows: int = 50_000):
+                 max_rows: int = LARGE_N):
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.k = k
@@ -190,13 +190,10 @@ class NeighbourSmoother(TransformerMixin, BaseEstimator):
         """Keep the unit-length non-zero rows of ``X`` (n, d) as the neighbours' reference set."""
         import numpy as np
 
-        from .neighbours import unit_rows
-
         if self.n_neighbors != "auto" and (not isinstance(self.n_neighbors, (int, np.integer))
                                            or isinstance(self.n_neighbors, bool) or self.n_neighbors < 1):
             raise InputError(f"n_neighbors must be 'auto' or an int >= 1, got {self.n_neighbors!r}")
-        if not isinstance(self.alpha, (int, float)) or isinstance(self.alpha, bool) or self.alpha < 0:
-            raise InputError(f"alpha must be a number >= 0, got {self.alpha!r}")
+        check_number("alpha", self.alpha, minimum=0)
         if not hasattr(X, "shape"):  # a list of rows; arrays and memmaps are not copied here
             X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2:
@@ -221,8 +218,6 @@ class NeighbourSmoother(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Smoothed vectors (m, d) float32 of ``X`` (m, d); zero rows stay zero."""
         import numpy as np
-
-        from .neighbours import knn_cosine, unit_rows
 
         check_fitted(self, "train_")
         X = np.asarray(X, dtype=np.float32)

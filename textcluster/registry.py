@@ -233,7 +233,8 @@ def make_embedder(name: str, *, pooling: str = "sif", **params):
         words = word_embedder_names()
         seed = {k: params.pop(k) for k in ("random_state",) if k in params}  # the seed goes to every part
         return ConcatEmbedder([make_embedder(p, pooling=pooling, **seed,
-                                             **(accepted_params(p, params) if p in words else {})) for p in parts], names=[os.path.basename(p) for p in parts])
+                                             **(accepted_params(p, params) if p in words else {}))
+                               for p in parts], names=[os.path.basename(p) for p in parts])
     is_file = is_vectors_path(name)
     if not is_file and name not in embedder_names():
         raise InputError(f"unknown embedding {name!r}; choose one of {', '.join(embedder_names())} "

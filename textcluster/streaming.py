@@ -19,7 +19,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from .cache import BLOCK_DOCS, TokenCache
-from .errors import InputError, resolve_seed
+from .errors import InputError, check_int, resolve_seed
 
 __all__ = ["train_word2vec_from_cache", "pool_token_ids", "pool_block", "embed_from_cache", "cluster_word_counts",
            "topics_from_cache", "BlockMapper"]
@@ -45,9 +45,7 @@ def train_word2vec_from_cache(embedder, cache: TokenCache, *, corpus_file: bool 
         raise InputError("no tokens left after tokenization: every document is empty or filtered out")
     p = embedder
     for name, lo in (("vector_size", 1), ("window", 1), ("workers", 1), ("negative", 0)):
-        v = getattr(p, name)
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-            raise InputError(f"{name} must be an int >= {lo}, got {v!r}")
+        check_int(name, getattr(p, name), minimum=lo)
     min_count, epochs, sample = p.resolve_auto(cache.n_tokens).values()
     min_count, epochs = int(min_count), int(epochs)
     if not (cache.counts >= min_count).any():

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..cooccurrence import fit_counter, keyed_vectors, ppmi
-from ..errors import InputError, check_int, count_tokens, resolve_seed
+from ..errors import InputError, check_int, check_number, count_tokens, resolve_seed
 
 __all__ = ["PpmiSvdEmbedder"]
 
@@ -79,12 +79,9 @@ class PpmiSvdEmbedder(BaseEstimator):
             check_int(name, getattr(self, name))
         if self.weighting not in ("uniform", "harmonic"):
             raise InputError(f"weighting must be 'uniform' or 'harmonic', got {self.weighting!r}")
-        for name, low in (("alpha", 0.0), ("shift", 1.0)):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not v >= low or (name == "alpha" and v <= 0):
-                raise InputError(f"{name} must be a number {'> 0' if name == 'alpha' else '>= 1'}, got {v!r}")
-        if not isinstance(self.eig_power, (int, float)) or isinstance(self.eig_power, bool) or self.eig_power < 0:
-            raise InputError(f"eig_power must be a number >= 0, got {self.eig_power!r}")
+        check_number("alpha", self.alpha, minimum=0, strict=True)
+        check_number("shift", self.shift, minimum=1)
+        check_number("eig_power", self.eig_power, minimum=0)
 
     def fit(self, token_docs: Sequence[Sequence[str]], y=None) -> "PpmiSvdEmbedder":
         """Count the co-occurrences of ``token_docs`` (n token lists) and factorise their shifted PPMI."""

@@ -102,12 +102,11 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         if self.source not in ("text", "tokens"):
             raise InputError(f"source must be 'text' or 'tokens', got {self.source!r}")
         encoder = _load(self.model, self.device)
-        texts = [" ".join(doc) for doc in token_docs]
+        joined = [" ".join(doc) for doc in token_docs]
         raw = getattr(token_docs, "texts", None) if self.source == "text" else None
-        X = np.zeros((len(texts), self.dim_), dtype=np.float32)
-        keep = [i for i, t in enumerate(texts) if t]
-        if raw is not None:
-            texts = raw
+        texts = joined if raw is None else raw  # what the model reads; emptiness is decided by the tokens
+        X = np.zeros((len(joined), self.dim_), dtype=np.float32)
+        keep = [i for i, t in enumerate(joined) if t]
         if keep:
             E = encoder.encode([texts[i] for i in keep], batch_size=int(self.batch_size),
                                normalize_embeddings=True, show_progress_bar=False)

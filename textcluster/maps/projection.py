@@ -16,7 +16,7 @@ import logging
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..errors import InputError
+from ..errors import InputError, check_int
 from ..neighbours import knn_cosine
 
 __all__ = ["MapProjector", "project", "normalise", "pca", "PROJECTIONS"]
@@ -175,9 +175,7 @@ class MapProjector(TransformerMixin, BaseEstimator):
         if self.method not in PROJECTIONS:
             raise InputError(f"method={self.method!r} is not a projection; choose one of {', '.join(PROJECTIONS)}")
         for name, lo in (("n_neighbors", 2), ("negative", 1), ("pca_components", 2), ("max_layout_points", 10)):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-                raise InputError(f"{name} must be an int >= {lo}, got {v!r}")
+            check_int(name, getattr(self, name), minimum=lo)
         if self.n_epochs != "auto" and (not isinstance(self.n_epochs, (int, np.integer)) or self.n_epochs < 1):
             raise InputError(f"n_epochs must be 'auto' or an int >= 1, got {self.n_epochs!r}")
         X = np.asarray(X, dtype=np.float32)
