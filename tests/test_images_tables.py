@@ -115,9 +115,15 @@ def test_cli_images_and_table(tmp_path):
     assert (out / "assignments.csv").read_text().splitlines()[0] == "id,cluster,label"
     assert (out / "model" / "weights.safetensors").exists()
 
-    # the default method of `images` is N2D (autoencoder, UMAP of the codes, KMeans); its model predicts again
-    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--epochs", "5", "--device", "cpu",
-                            "--out", str(tmp_path / "n2d"), "-q"])
+    # the default method of `images` on a small set is shift-umap (no training), said in metrics.json
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--out", str(tmp_path / "auto"), "-q"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "auto" / "metrics.json").read_text())
+    assert m["config"]["method"] == "shift-umap" and m["config"]["method_requested"] == "auto" and m["acc"] > 0.9
+    assert "90 images" in m["config"]["method_reason"] and (tmp_path / "auto" / "model" / "train.npy").exists()
+    # N2D (autoencoder, UMAP of the codes, KMeans), the default above 20,000 images
+    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--method", "n2d", "--epochs", "5", "--device",
+                            "cpu", "--out", str(tmp_path / "n2d"), "-q"])
     assert r.exit_code == 0, r.output
     m = json.loads((tmp_path / "n2d" / "metrics.json").read_text())
     assert m["config"]["method"] == "n2d" and m["acc"] > 0.9

@@ -47,7 +47,9 @@ def run_features(X, ids, labels_true, *, input, out="results", kind: str, method
             model.fit(X)
         t_done = time.perf_counter()
         labels = np.asarray(model.labels_)
-        emb = X if method == "kmeans" else np.asarray(model.transform(X))
+        # the fitted items' coordinates where the model keeps them (shift-umap: transform compares every pair again)
+        emb = X if method == "kmeans" else np.asarray(getattr(model, "embedding_", None) if
+                                                      hasattr(model, "embedding_") else model.transform(X))
         metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
         metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
         metrics["epochs"] = getattr(model, "n_epochs_", None)
@@ -75,8 +77,23 @@ def run_images(input, out="results", *, labels=None, label_field: Optional[str] 
 
     t0 = time.perf_counter()
     ds = read_images(input, labels=labels, label_field=label_field, limit=limit)
+    extra = {"image_shape": list(ds.shape)}
+    if options.get("method", "auto") == "auto":
+        options["method"], extra["method_reason"] = auto_image_method(len(ds.X))
+        extra["method_requested"] = "auto"
     return run_features(ds.flat(), ds.ids, ds.labels, input=input, out=out, kind="images", input_shape=ds.shape,
-                        t0=t0, t_read=time.perf_counter(), extra={"image_shape": list(ds.shape)}, **options)
+                        t0=t0, t_read=time.perf_counter(), extra=extra, **options)
+
+
+def auto_image_method(n: int) -> tuple[str, str]:
+    """``textcluster images --method auto``: (method, why) for ``n`` images."""
+    from .shift_umap import MAX_ITEMS
+
+    if n <= MAX_ITEMS:
+        return "shift-umap", (f"{n} images (<= {MAX_ITEMS:,}): too few to train an encoder well in seconds; "
+                              "UMAP of shift-tolerant neighbours needs no training")
+    return "n2d", (f"{n} images (> {MAX_ITEMS:,}): enough to train the autoencoder of N2D, and comparing every "
+                   "pair under shifts would grow with n^2")
 
 
 def run_table(input, out="results", *, label_field: Optional[str] = None, id_field: Optional[str] = None,

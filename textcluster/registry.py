@@ -68,6 +68,7 @@ _BUILTIN: dict[str, dict[str, str | Callable]] = {
         "ae-kmeans": "textcluster.encoder_kmeans:ae_kmeans",
         "vae-kmeans": "textcluster.encoder_kmeans:vae_kmeans",
         "n2d": "textcluster.encoder_kmeans:n2d",
+        "shift-umap": "textcluster.shift_umap:shift_umap",
         "dec": "textcluster.nn.dec:DEC",
         "idec": "textcluster.nn.dec:IDEC",
         "clustergan": "textcluster.nn.clustergan:ClusterGAN",
