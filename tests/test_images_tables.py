@@ -115,8 +115,13 @@ def test_cli_images_and_table(tmp_path):
     assert (out / "assignments.csv").read_text().splitlines()[0] == "id,cluster,label"
     assert (out / "model" / "weights.safetensors").exists()
 
-    # the default method of `images` on a small set is shift-umap (no training), said in metrics.json
-    r = runner.invoke(app, ["images", str(tmp_path / "x.npz"), "--out", str(tmp_path / "auto"), "-q"])
+    # `images` chooses its method (metrics.json says which and why): shift-umap for a small set of images of
+    # 16x16 pixels or more (no training)
+    imgs = np.zeros((90, 16, 16), np.float32)
+    for i, c in enumerate(y):
+        imgs[i, 3 + 4 * c:6 + 4 * c, 2:14] = 1.0
+    np.savez(tmp_path / "img.npz", X=imgs + rng.normal(0, 0.05, imgs.shape).astype(np.float32), y=y)
+    r = runner.invoke(app, ["images", str(tmp_path / "img.npz"), "--out", str(tmp_path / "auto"), "-q"])
     assert r.exit_code == 0, r.output
     m = json.loads((tmp_path / "auto" / "metrics.json").read_text())
     assert m["config"]["method"] == "shift-umap" and m["config"]["method_requested"] == "auto" and m["acc"] > 0.9

@@ -74,6 +74,7 @@ def test_plain_rows_and_bad_input():
         ShiftUMAPKMeans(3, input_shape=(1, 12, 12), shift=-1).fit(X)
 
 
-def test_auto_image_method_follows_the_set_size():
-    assert auto_image_method(3000)[0] == "shift-umap"
-    assert auto_image_method(MAX_ITEMS + 1)[0] == "n2d"
+def test_auto_image_method_follows_the_set_and_image_size():
+    assert auto_image_method(3000, (1, 28, 28))[0] == "shift-umap"
+    assert auto_image_method(MAX_ITEMS + 1, (1, 28, 28))[0] == "n2d"
+    assert auto_image_method(1797, (1, 8, 8))[0] == "n2d"  # small images: the MLP autoencoder trains fully

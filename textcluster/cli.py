@@ -289,9 +289,9 @@ def _deep_common():
         method=_choice("kmeans", _deep_options, "Clustering method: kmeans on the scaled columns (no deep method "
                        "beat it on scikit-learn's tables, docs/benchmarks.md), or a deep one."),
         images_method=_choice("auto", lambda: ("auto", *_deep_options()), "Clustering method: auto = shift-umap "
-                              "up to 20,000 images (UMAP of neighbours that tolerate 1-pixel shifts, then KMeans; "
-                              "no training), n2d above (autoencoder + UMAP + KMeans); kmeans = raw pixels "
-                              "baseline."),
+                              "for up to 20,000 images of 16x16 pixels or more (UMAP of neighbours that tolerate "
+                              "1-pixel shifts, then KMeans; no training), else n2d (autoencoder + UMAP + KMeans); "
+                              "kmeans = raw pixels baseline."),
         k=typer.Option(None, "--k", min=1, help=K_HELP),
         seed=typer.Option(0, help="Random seed (torch, KMeans)."),
         device=typer.Option("auto", help="'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ..."),
