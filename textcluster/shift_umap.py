@@ -133,10 +133,10 @@ class ShiftUMAPKMeans(ClusterMixin, BaseEstimator):
         check_int("n_components", self.n_components, minimum=1)
         P = self._prepare(X)
         check_k(self.k, len(P), "items")
-        shape = self._shape(P.shape[1])
+        shape, shift = self._shape(P.shape[1]), self._shift(P.shape[1])
         nn = int(min(self.n_neighbors, len(P)))
-        with untrained_step(f"neighbours: {len(P)} items, shifts up to {self._shift(P.shape[1])} px", self.verbose):
-            idx, dist = shift_knn(P, P, shape, self._shift(P.shape[1]), nn)
+        with untrained_step(f"neighbours: {len(P)} items, shifts up to {shift} px", self.verbose):
+            idx, dist = shift_knn(P, P, shape, shift, nn)
         if len(P) < max(20, self.n_components + 2) or nn < 2:
             Z = unit_rows(P)  # too few items for UMAP: KMeans on the (blurred) rows
         else:
