@@ -48,8 +48,8 @@ def run_features(X, ids, labels_true, *, input, out="results", kind: str, method
         t_done = time.perf_counter()
         labels = np.asarray(model.labels_)
         # the fitted items' coordinates where the model keeps them (shift-umap: transform compares every pair again)
-        emb = X if method == "kmeans" else np.asarray(getattr(model, "embedding_", None) if
-                                                      hasattr(model, "embedding_") else model.transform(X))
+        emb = X if method == "kmeans" else np.asarray(model.embedding_ if hasattr(model, "embedding_")
+                                                      else model.transform(X))
         metrics = clustering_metrics(emb, labels, labels_list, random_state=seed)
         metrics["seconds"] = {"read": round(t_read - t0, 3), "cluster": round(t_done - t_fit, 3)}
         metrics["epochs"] = getattr(model, "n_epochs_", None)
@@ -85,7 +85,7 @@ def run_images(input, out="results", *, labels=None, label_field: Optional[str] 
                         t0=t0, t_read=time.perf_counter(), extra=extra, **options)
 
 
-def auto_image_method(n: int, shape=(1, 28, 28)) -> tuple[str, str]:
+def auto_image_method(n: int, shape) -> tuple[str, str]:
     """``textcluster images --method auto``: (method, why) for ``n`` images of ``shape`` (c, h, w).
 
     shift-umap for up to ``MAX_ITEMS`` images of 16 x 16 pixels or more: there N2D's convolutional autoencoder
@@ -94,7 +94,7 @@ def auto_image_method(n: int, shape=(1, 28, 28)) -> tuple[str, str]:
     for more images (every pair compared under shifts grows with n^2)."""
     from .shift_umap import MAX_ITEMS
 
-    side = min(int(shape[-2]), int(shape[-1])) if len(shape) >= 2 else 1
+    side = min(int(shape[-2]), int(shape[-1]))
     if n > MAX_ITEMS:
         return "n2d", (f"{n:,} images (> {MAX_ITEMS:,}): enough to train N2D's autoencoder, and comparing every "
                        "pair under shifts would grow with n^2")

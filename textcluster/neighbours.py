@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["knn_cosine", "unit_rows", "top_k_similar"]
+__all__ = ["knn_cosine", "unit_rows", "top_k_similar", "place_by_neighbours"]
 
 
 def unit_rows(X: np.ndarray) -> np.ndarray:
@@ -64,3 +64,12 @@ def top_k_similar(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-sims, axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1).astype(np.int64), \
         np.maximum(1.0 - np.take_along_axis(sims, order, axis=1), 0.0).astype(np.float32)
+
+
+def place_by_neighbours(idx: np.ndarray, dist: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """Coordinates (m, c) of items from their neighbours' ``idx`` (m, k) at distances ``dist`` (m, k) among
+    training items at ``coords`` (n, c): the inverse-distance weighted mean, where an (almost) identical
+    training item (distance <= 1e-6) decides alone (so a training item maps to its own coordinates)."""
+    w = 1.0 / np.maximum(dist, 1e-6)
+    w[dist <= 1e-6] = 1e12
+    return (w[:, :, None] * coords[idx]).sum(1) / w.sum(1, keepdims=True)

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
 from .errors import InputError, check_fitted, check_number
-from .neighbours import knn_cosine, unit_rows
+from .neighbours import knn_cosine, place_by_neighbours, unit_rows
 from .registry import LARGE_N
 
 __all__ = ["Passthrough", "CappedPCA", "pca", "UMAPReducer", "NeighbourSmoother"]
@@ -142,10 +142,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
             else:
                 D = 1.0 - unit_rows(X[s:s + 1024]) @ T.T
             idx = np.argpartition(D, k - 1, axis=1)[:, :k]
-            d = np.take_along_axis(D, idx, axis=1)
-            w = 1.0 / np.maximum(d, 1e-6)
-            w[d <= 1e-6] = 1e12  # an (almost) identical training point decides alone
-            out[s:s + 1024] = (w[:, :, None] * self.embedding_[idx]).sum(1) / w.sum(1, keepdims=True)
+            out[s:s + 1024] = place_by_neighbours(idx, np.take_along_axis(D, idx, axis=1), self.embedding_)
         return out
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from .errors import InputError, ModelFileError, check_fitted, check_int, check_k, check_number
-from .neighbours import top_k_similar, unit_rows
+from .neighbours import place_by_neighbours, top_k_similar, unit_rows
 
 __all__ = ["ShiftUMAPKMeans", "shift_knn", "MAX_ITEMS"]
 
@@ -135,8 +135,6 @@ class ShiftUMAPKMeans(ClusterMixin, BaseEstimator):
         check_k(self.k, len(P), "items")
         shape, shift = self._shape(P.shape[1]), self._shift(P.shape[1])
         nn = int(min(self.n_neighbors, len(P)))
-        with untrained_step(f"neighbours: {len(P)} items, shifts up to {shift} px", self.verbose):
-            idx, dist = shift_knn(P, P, shape, shift, nn)
         if len(P) < max(20, self.n_components + 2) or nn < 2:
             Z = unit_rows(P)  # too few items for UMAP: KMeans on the (blurred) rows
         else:
@@ -144,6 +142,8 @@ class ShiftUMAPKMeans(ClusterMixin, BaseEstimator):
                 import umap
             except ImportError:
                 raise InputError("method shift-umap needs umap-learn: pip install umap-learn") from None
+            with untrained_step(f"neighbours: {len(P)} items, shifts up to {shift} px", self.verbose):
+                idx, dist = shift_knn(P, P, shape, shift, nn)
             with untrained_step(f"umap: {len(P)} items -> {self.n_components} dimensions", self.verbose), \
                     warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -167,9 +167,7 @@ class ShiftUMAPKMeans(ClusterMixin, BaseEstimator):
             raise InputError(f"items have {P.shape[1]} values, the model was fitted on {self.train_.shape[1]}")
         k = int(min(self.n_neighbors, len(self.train_)))
         idx, d = shift_knn(P, self.train_, self._shape(P.shape[1]), self._shift(P.shape[1]), k)
-        wts = 1.0 / np.maximum(d, 1e-6)
-        wts[d <= 1e-6] = 1e12  # an (almost) identical training item decides alone
-        return ((wts[:, :, None] * self.embedding_[idx]).sum(1) / wts.sum(1, keepdims=True)).astype(np.float32)
+        return place_by_neighbours(idx, d, self.embedding_).astype(np.float32)
 
     def predict(self, X) -> np.ndarray:
         Z = self.transform(X)
@@ -183,9 +181,8 @@ class ShiftUMAPKMeans(ClusterMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         for name in ("train_", "embedding_", "cluster_centers_"):
             np.save(path / f"{name.rstrip('_')}.npy", getattr(self, name))
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
         (path / "config.json").write_text(json.dumps({"format_version": 1, "class": type(self).__name__,
-                                                      "params": params}, indent=1))
+                                                      "params": self.get_params()}, indent=1))
         return path
 
     @classmethod
